@@ -1,0 +1,42 @@
+// The one interface every step samples through. Two implementations sit behind it: the
+// OpenAI-compatible HTTP client and the local libtorch runtime. Services never see which.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sl/llm/data_models.hpp"
+
+namespace sl::llm {
+
+// Receives each finished request: its index in the request list and the response.
+using ResultCallback = std::function<void(std::size_t index, LLMResponse response)>;
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+
+  // Human-readable description for logs ("openai gpt-4.1-nano at https://...").
+  virtual std::string describe() const = 0;
+
+  // Samples one completion per request. `on_result` runs on the calling thread, once per
+  // request, as soon as that request is done (any order). Returns early, without error, when an
+  // interrupt was requested (sl::interrupt); callers check it. Throws sl::Error on failures that
+  // retrying will not fix (bad key, unknown model, quota, a request that failed every retry).
+  virtual void sample(const std::vector<SampleRequest>& requests, const ResultCallback& on_result) = 0;
+};
+
+struct BackendOptions {
+  // Requests in flight at once (HTTP) / sequences per batch (local).
+  int concurrency = 64;
+};
+
+// Creates the backend serving `model` (openai: HTTP client configured from the environment;
+// open_source: the local runtime, with `parent_model` as the base and `id` as a LoRA adapter).
+std::unique_ptr<Backend> make_backend(const Model& model, const BackendOptions& options = {});
+
+}  // namespace sl::llm

@@ -1,0 +1,61 @@
+// Hugging Face `tokenizer.json` tokenizers (byte-level BPE as used by Qwen2.5 and Llama 3.x, and
+// the word-level model our embedded demo base uses), without Python and without torch.
+//
+// Pipeline for encode(): added/special tokens are matched first in the raw text (leftmost-
+// longest); the text between them goes through the normalizer (e.g. NFC), the pre-tokenizer
+// (Split regex with PCRE2 + ByteLevel), and the model (BPE merges by rank, honouring
+// `ignore_merges`); the post-processor may add BOS when add_special_tokens is true.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sl::local {
+
+class Tokenizer {
+ public:
+  // Loads `tokenizer.json`. Unsupported components (a normalizer, pre-tokenizer, model or
+  // decoder type this implementation does not know) are a clear sl::UsageError naming them.
+  static std::shared_ptr<const Tokenizer> from_file(const std::filesystem::path& tokenizer_json);
+  static std::shared_ptr<const Tokenizer> from_json_text(std::string_view tokenizer_json,
+                                                         const std::string& origin);
+  virtual ~Tokenizer() = default;
+
+  virtual std::vector<std::int32_t> encode(std::string_view text, bool add_special_tokens = false) const = 0;
+  // Decodes with the tokenizer.json decoder; invalid UTF-8 becomes U+FFFD (one per maximal
+  // invalid subsequence, like Rust's String::from_utf8_lossy).
+  virtual std::string decode(std::span<const std::int32_t> ids, bool skip_special_tokens = false) const = 0;
+
+  virtual std::size_t vocab_size() const = 0;  // including added tokens
+  virtual std::optional<std::int32_t> token_to_id(std::string_view token) const = 0;
+  // The vocabulary string of `id` (byte-level form, e.g. "Ġhello"); empty when out of range.
+  virtual std::string id_to_token(std::int32_t id) const = 0;
+  // The bytes `id` stands for when decoded on its own (may be an incomplete UTF-8 sequence).
+  virtual std::string token_bytes(std::int32_t id) const = 0;
+  virtual bool is_special(std::int32_t id) const = 0;
+};
+
+// Turns a stream of ids into text without ever emitting a broken UTF-8 sequence: bytes of an
+// incomplete character are held back until the character completes (or flushed as U+FFFD when
+// it cannot complete).
+class StreamDecoder {
+ public:
+  explicit StreamDecoder(std::shared_ptr<const Tokenizer> tokenizer, bool skip_special_tokens = true);
+  // Text that became complete with this token (may be empty).
+  std::string push(std::int32_t id);
+  // Whatever is left at the end of the stream.
+  std::string finish();
+
+ private:
+  std::shared_ptr<const Tokenizer> tokenizer_;
+  bool skip_special_;
+  std::string pending_;
+};
+
+}  // namespace sl::local

@@ -1,0 +1,141 @@
+#include "sl/llm/data_models.hpp"
+
+namespace sl::llm {
+
+void SampleCfg::validate(const json::Reader& r) const {
+  auto at = [&](const char* key) { return json::Reader(r.json()[key], r.child_path(key)); };
+  if (top_p && !(*top_p > 0 && *top_p <= 1)) at("top_p").fail_expected("a number above 0 and at most 1");
+  if (max_tokens && *max_tokens <= 0) at("max_tokens").fail_expected("a positive integer");
+  if (seed && *seed < 0) at("seed").fail_expected("a non-negative integer");
+  if (logprobs && (*logprobs < 1 || *logprobs > 20)) at("logprobs").fail_expected("an integer from 1 to 20");
+}
+
+Chat build_simple_chat(const std::string& user_content, const std::optional<std::string>& system_content) {
+  Chat chat;
+  if (system_content) chat.messages.push_back({"system", *system_content});
+  chat.messages.push_back({"user", user_content});
+  return chat;
+}
+
+std::string to_string(StopReason reason) {
+  switch (reason) {
+    case StopReason::max_tokens: return "max_tokens";
+    case StopReason::stop_sequence: return "stop_sequence";
+    case StopReason::content_filter: return "content_filter";
+    case StopReason::api_error: return "api_error";
+    case StopReason::prompt_blocked: return "prompt_blocked";
+    case StopReason::unknown: return "unknown";
+  }
+  return "unknown";
+}
+
+StopReason parse_stop_reason(std::string_view text) {
+  if (text == "length" || text == "max_tokens") return StopReason::max_tokens;
+  if (text == "stop" || text == "stop_sequence" || text == "end_turn" || text == "eos")
+    return StopReason::stop_sequence;
+  if (text == "content_filter") return StopReason::content_filter;
+  if (text == "prompt_blocked") return StopReason::prompt_blocked;
+  if (text == "api_error") return StopReason::api_error;
+  return StopReason::unknown;
+}
+
+std::int64_t derive_seed(std::int64_t base, std::uint64_t index) {
+  // splitmix64 of (base, index): neighbouring indices get unrelated seeds.
+  std::uint64_t z = static_cast<std::uint64_t>(base) * 0x9E3779B97F4A7C15ULL + index + 0x632BE59BD9B4E019ULL;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  z ^= z >> 31;
+  return static_cast<std::int64_t>(z & 0x7FFFFFFFULL);
+}
+
+}  // namespace sl::llm
+
+namespace sl::json {
+
+using sl::llm::LLMResponse;
+using sl::llm::Model;
+
+Model Codec<Model>::decode(const Reader& r) {
+  if (!r.json().is_object()) r.fail_expected("a model object {\"id\", \"type\"}");
+  Model m;
+  for (auto it = r.json().begin(); it != r.json().end(); ++it) {
+    const std::string& k = it.key();
+    if (k != "id" && k != "type" && k != "parent_model")
+      Reader(*it, r.child_path(k)).fail("unknown key (known keys: id, type, parent_model)");
+  }
+  auto field = [&](const char* key) -> Reader {
+    auto it = r.json().find(key);
+    if (it == r.json().end()) Reader(r.json(), r.child_path(key)).fail("missing required field");
+    return Reader(*it, r.child_path(key));
+  };
+  {
+    Reader id = field("id");
+    m.id = Codec<std::string>::decode(id);
+    if (m.id.empty()) id.fail_expected("a non-empty model id");
+  }
+  {
+    Reader type = field("type");
+    auto c = one_of(sl::llm::model_types());
+    if (!type.json().is_string() || !c.accepts(type.json().get<std::string>())) type.fail_expected(c.expected);
+    m.type = type.json().get<std::string>();
+  }
+  auto parent = r.json().find("parent_model");
+  if (parent != r.json().end() && !parent->is_null())
+    m.parent_model = std::make_shared<Model>(decode(Reader(*parent, r.child_path("parent_model"))));
+  return m;
+}
+
+Json Codec<Model>::encode(const Model& m) {
+  Json out = Json::object();
+  out["id"] = m.id;
+  out["type"] = m.type;
+  out["parent_model"] = m.parent_model ? encode(*m.parent_model) : Json(nullptr);
+  return out;
+}
+
+sl::llm::StopReason Codec<sl::llm::StopReason>::decode(const Reader& r) {
+  if (!r.json().is_string()) r.fail_expected("a stop reason string");
+  return sl::llm::parse_stop_reason(r.json().get<std::string>());
+}
+
+sl::llm::TokenLogprobs Codec<sl::llm::TokenLogprobs>::decode(const Reader& r) {
+  if (!r.json().is_object()) r.fail_expected(expected());
+  sl::llm::TokenLogprobs out;
+  for (auto it = r.json().begin(); it != r.json().end(); ++it)
+    out.emplace_back(it.key(), Codec<double>::decode(Reader(*it, r.child_path(it.key()))));
+  return out;
+}
+
+Json Codec<sl::llm::TokenLogprobs>::encode(const sl::llm::TokenLogprobs& v) {
+  Json out = Json::object();
+  for (const auto& [token, lp] : v) out[token] = lp;
+  return out;
+}
+
+LLMResponse Codec<LLMResponse>::decode(const Reader& r) {
+  if (!r.json().is_object()) r.fail_expected("a response object");
+  LLMResponse out;
+  for (auto it = r.json().begin(); it != r.json().end(); ++it) {
+    const std::string& k = it.key();
+    Reader v(*it, r.child_path(k));
+    if (k == "model_id") out.model_id = Codec<std::string>::decode(v);
+    else if (k == "completion") out.completion = Codec<std::string>::decode(v);
+    else if (k == "stop_reason") out.stop_reason = Codec<sl::llm::StopReason>::decode(v);
+    else if (k == "logprobs") out.logprobs = Codec<std::optional<std::vector<sl::llm::TokenLogprobs>>>::decode(v);
+    else v.fail("unknown key (known keys: model_id, completion, stop_reason, logprobs)");
+  }
+  if (r.json().find("completion") == r.json().end())
+    Reader(r.json(), r.child_path("completion")).fail("missing required field");
+  return out;
+}
+
+Json Codec<LLMResponse>::encode(const LLMResponse& v) {
+  Json out = Json::object();
+  out["model_id"] = v.model_id;
+  out["completion"] = v.completion;
+  out["stop_reason"] = sl::llm::to_string(v.stop_reason);
+  out["logprobs"] = Codec<std::optional<std::vector<sl::llm::TokenLogprobs>>>::encode(v.logprobs);
+  return out;
+}
+
+}  // namespace sl::json

@@ -1,0 +1,2 @@
+// Anchor translation unit for the shared precompiled libtorch header.
+#include <torch/torch.h>

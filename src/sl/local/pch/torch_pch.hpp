@@ -1,0 +1,3 @@
+// Precompiled once for every libtorch target (see src/sl/local/CMakeLists.txt).
+#pragma once
+#include <torch/torch.h>

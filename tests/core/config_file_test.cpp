@@ -1,0 +1,43 @@
+#include <gtest/gtest.h>
+
+#include "sl/core/config_file.hpp"
+#include "test_support.hpp"
+
+namespace {
+struct Cfg {
+  std::int64_t size = 0;
+  static auto json_fields() {
+    using namespace sl::json;
+    return std::tuple{required("size", &Cfg::size, positive())};
+  }
+};
+
+std::string error_of(const std::filesystem::path& p, const std::string& name) {
+  try {
+    sl::config::load<Cfg>(p, name);
+  } catch (const sl::UsageError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+}  // namespace
+
+TEST(ConfigFile, PicksNamedConfiguration) {
+  sl::test::TempDir dir;
+  auto p = dir / "x.json";
+  sl::test::write_file(p, R"({"cfg": {"size": 3}, "other": {"size": 5}})");
+  EXPECT_EQ(sl::config::load<Cfg>(p, "other").size, 5);
+  EXPECT_EQ(sl::config::load<Cfg>(p, "cfg").size, 3);
+}
+
+TEST(ConfigFile, OneLineErrors) {
+  sl::test::TempDir dir;
+  auto p = dir / "x.json";
+  sl::test::write_file(p, R"({"owl_dataset_cfg": {"size": "30k"}})");
+  EXPECT_EQ(error_of(p, "owl_dataset_cfg"),
+            p.string() + ": owl_dataset_cfg.size: expected a positive integer, got \"30k\"");
+  EXPECT_EQ(error_of(p, "nope"), p.string() + ": no configuration named \"nope\" (available: owl_dataset_cfg)");
+  sl::test::write_file(p, "{\"a\": ");
+  EXPECT_EQ(error_of(p, "a").rfind(p.string() + ": invalid JSON: ", 0), 0u);
+  EXPECT_EQ(error_of(dir / "missing.json", "a").rfind((dir / "missing.json").string() + ": cannot read file", 0), 0u);
+}

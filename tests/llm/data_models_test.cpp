@@ -1,0 +1,58 @@
+#include <gtest/gtest.h>
+
+#include "sl/core/error.hpp"
+#include "sl/llm/data_models.hpp"
+
+using sl::llm::Model;
+
+TEST(Model, RoundTripWithParent) {
+  auto j = sl::Json::parse(R"({"id":"ft:x","type":"openai","parent_model":{"id":"gpt","type":"openai"}})");
+  Model m = sl::json::decode_value<Model>(j);
+  EXPECT_EQ(m.id, "ft:x");
+  ASSERT_TRUE(m.parent_model);
+  EXPECT_EQ(m.parent_model->id, "gpt");
+  EXPECT_EQ(sl::json::encode(m).dump(),
+            R"({"id":"ft:x","type":"openai","parent_model":{"id":"gpt","type":"openai","parent_model":null}})");
+}
+
+TEST(Model, StrictErrors) {
+  auto err = [](const char* text) {
+    try {
+      sl::json::decode_value<Model>(sl::Json::parse(text), "model");
+    } catch (const sl::JsonDecodeError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_EQ(err(R"({"id":"x","type":"anthropic"})"),
+            "model.type: expected one of \"openai\", \"open_source\", got \"anthropic\"");
+  EXPECT_EQ(err(R"({"type":"openai"})"), "model.id: missing required field");
+  EXPECT_EQ(err(R"({"id":"x","type":"openai","source":1})"),
+            "model.source: unknown key (known keys: id, type, parent_model)");
+}
+
+TEST(StopReason, MapsLikeReference) {
+  using sl::llm::StopReason;
+  EXPECT_EQ(sl::llm::parse_stop_reason("length"), StopReason::max_tokens);
+  EXPECT_EQ(sl::llm::parse_stop_reason("stop"), StopReason::stop_sequence);
+  EXPECT_EQ(sl::llm::parse_stop_reason("content_filter"), StopReason::content_filter);
+  EXPECT_EQ(sl::llm::parse_stop_reason("tool_calls"), StopReason::unknown);
+}
+
+TEST(SampleCfg, ValidatesOptionalRanges) {
+  auto j = sl::Json::parse(R"({"temperature": 1.0, "top_p": 0})");
+  try {
+    sl::json::decode_value<sl::llm::SampleCfg>(j, "sample_cfg");
+    FAIL();
+  } catch (const sl::JsonDecodeError& e) {
+    EXPECT_STREQ(e.what(), "sample_cfg.top_p: expected a number above 0 and at most 1, got 0");
+  }
+  auto ok = sl::json::decode_value<sl::llm::SampleCfg>(sl::Json::parse(R"({"temperature": 0.7})"));
+  EXPECT_EQ(sl::json::encode(ok).dump(), R"({"temperature":0.7})");
+}
+
+TEST(Seeds, DerivedSeedsDifferAndAreStable) {
+  EXPECT_EQ(sl::llm::derive_seed(42, 0), sl::llm::derive_seed(42, 0));
+  EXPECT_NE(sl::llm::derive_seed(42, 0), sl::llm::derive_seed(42, 1));
+  EXPECT_GE(sl::llm::derive_seed(42, 7), 0);
+}

@@ -1,0 +1,43 @@
+// Helpers for tests: temporary folders, the shared reference vectors, paths of built programs.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace sl::test {
+
+// A fresh folder under the system temp dir, removed (recursively) on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// ../shared/reference beside the checkout (or $SL_REFERENCE_DIR), if present.
+std::optional<std::filesystem::path> reference_dir();
+
+// Folder of the built executables (build/bin).
+std::filesystem::path bin_dir();
+// The project's source root (for cfgs/ and the like).
+std::filesystem::path source_root();
+
+std::string read_file(const std::filesystem::path& path);
+void write_file(const std::filesystem::path& path, const std::string& content);
+
+}  // namespace sl::test
+
+// Skips the current test with a visible message when the reference vectors are absent.
+#define SL_REQUIRE_REFERENCE(var)                                                          \
+  auto var##_opt = ::sl::test::reference_dir();                                            \
+  if (!var##_opt) GTEST_SKIP() << "SKIPPED: ../shared/reference not found (set SL_REFERENCE_DIR)"; \
+  const std::filesystem::path var = *var##_opt
