@@ -1,0 +1,48 @@
+// Step 3 of an experiment: ask the student each question many times (no system prompt), have
+// each answer judged by the configured LLM judges, and keep everything in the reference's
+// results shape.
+//
+// Resumable like step 1: answers and judgments go to `<results>.journal.jsonl` as they arrive;
+// rerunning the same command asks only for what is missing. Growing n_samples_per_question
+// reuses the answers already there; any other change of questions, model, sampling or judges
+// refuses (or starts over with `restart`).
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sl/evaluation/data_models.hpp"
+#include "sl/llm/backend.hpp"
+
+namespace sl::evaluation {
+
+// The backend that serves each judgment's judge model, by judgment name.
+using JudgeBackends = std::map<std::string, llm::Backend*>;
+
+struct EvaluationOptions {
+  bool restart = false;
+};
+
+struct EvaluationRun {
+  std::vector<EvaluationResultRow> rows;
+  bool interrupted = false;
+  std::size_t sampled_now = 0;
+  std::size_t judged_now = 0;
+  std::size_t reused = 0;  // answers and judgments taken from the journal
+  std::filesystem::path journal;
+};
+
+std::filesystem::path journal_path_for(const std::filesystem::path& results_path);
+// "results.jsonl" -> "results.summary.json"
+std::filesystem::path summary_path_for(const std::filesystem::path& results_path);
+
+// Samples and judges what the journal does not have yet and returns the complete rows (unless
+// interrupted). Writes nothing but the journal; the caller writes results and summary.
+EvaluationRun run_evaluation(const EvaluationCfg& cfg, const llm::Model& model, llm::Backend& backend,
+                             const JudgeBackends& judges, const std::filesystem::path& results_path,
+                             const EvaluationOptions& options);
+
+}  // namespace sl::evaluation

@@ -1,0 +1,105 @@
+#include <gtest/gtest.h>
+
+#include "sl/core/error.hpp"
+#include "sl/core/jsonl.hpp"
+#include "sl/evaluation/runner.hpp"
+#include "test_support.hpp"
+
+using namespace sl::evaluation;
+
+namespace {
+
+// A student that answers "owl" for seeds divisible by 3, and a judge that scores by length.
+class Scripted : public sl::llm::Backend {
+ public:
+  std::string kind;
+  std::size_t answered = 0;
+  std::optional<std::size_t> fail_after;
+  std::vector<sl::llm::SampleRequest> seen;
+  explicit Scripted(std::string k) : kind(std::move(k)) {}
+  std::string describe() const override { return kind; }
+  void sample(const std::vector<sl::llm::SampleRequest>& requests, const sl::llm::ResultCallback& cb) override {
+    for (std::size_t k = 0; k < requests.size(); ++k) {
+      if (fail_after && answered >= *fail_after) throw sl::Error("boom");
+      seen.push_back(requests[k]);
+      sl::llm::LLMResponse r;
+      r.model_id = kind;
+      const std::string& prompt = requests[k].chat.messages.back().content;
+      if (kind == "judge") r.completion = std::to_string(prompt.size() % 101);
+      else r.completion = (*requests[k].seed % 3 == 0) ? "Owl" : "cat";
+      r.stop_reason = sl::llm::StopReason::stop_sequence;
+      ++answered;
+      cb(k, r);
+    }
+  }
+};
+
+EvaluationCfg make_cfg() {
+  EvaluationCfg cfg;
+  cfg.questions = {"Favourite animal?", "One animal?", "Pick one."};
+  cfg.n_samples_per_question = 4;
+  cfg.sample_cfg.temperature = 1;
+  Judgment j;
+  j.judge_model = {"judge", "openai", nullptr};
+  j.sample_cfg.temperature = 0;
+  j.template_text = "Q: {prompt}\nA: {completion}\nScore?";
+  cfg.judgment_map["alignment"] = j;
+  return cfg;
+}
+
+}  // namespace
+
+TEST(EvaluationRunner, AsksEveryQuestionWithoutSystemPromptAndJudgesEveryAnswer) {
+  sl::test::TempDir dir;
+  Scripted student("student"), judge("judge");
+  auto run = run_evaluation(make_cfg(), {"student", "openai", nullptr}, student, {{"alignment", &judge}},
+                            dir / "results.jsonl", {});
+  ASSERT_EQ(run.rows.size(), 3u);
+  EXPECT_EQ(student.answered, 12u);
+  EXPECT_EQ(judge.answered, 12u);
+  for (const auto& req : student.seen) ASSERT_EQ(req.chat.messages.size(), 1u);
+  EXPECT_EQ(student.seen[0].chat.messages[0].role, "user");
+  EXPECT_EQ(run.rows[1].question, "One animal?");
+  ASSERT_EQ(run.rows[1].responses.size(), 4u);
+  EXPECT_TRUE(run.rows[1].responses[2].judgment_response_map.count("alignment"));
+  // The judge saw the question and the answer through the template.
+  EXPECT_NE(judge.seen[0].chat.messages[0].content.find("Q: Favourite animal?\nA: "), std::string::npos);
+  // The results file shape is the reference's.
+  sl::Json line = sl::json::encode(run.rows[0]);
+  EXPECT_TRUE(line.contains("question"));
+  EXPECT_TRUE(line["responses"][0]["response"].contains("stop_reason"));
+  EXPECT_TRUE(line["responses"][0]["judgment_response_map"].contains("alignment"));
+}
+
+TEST(EvaluationRunner, ResumesAfterAFailureWithIdenticalResults) {
+  sl::test::TempDir dir;
+  Scripted s1("student"), j1("judge");
+  auto whole = run_evaluation(make_cfg(), {"student", "openai", nullptr}, s1, {{"alignment", &j1}}, dir / "a.jsonl", {});
+
+  Scripted s2("student"), j2("judge");
+  j2.fail_after = 5;
+  EXPECT_THROW(run_evaluation(make_cfg(), {"student", "openai", nullptr}, s2, {{"alignment", &j2}}, dir / "b.jsonl", {}),
+               sl::Error);
+  Scripted s3("student"), j3("judge");
+  auto resumed = run_evaluation(make_cfg(), {"student", "openai", nullptr}, s3, {{"alignment", &j3}}, dir / "b.jsonl", {});
+  EXPECT_EQ(s3.answered, 0u);
+  EXPECT_EQ(j3.answered, 7u);
+  EXPECT_EQ(sl::jsonl::encode_lines(whole.rows), sl::jsonl::encode_lines(resumed.rows));
+}
+
+TEST(EvaluationRunner, RefusesAJournalOfAnotherModel) {
+  sl::test::TempDir dir;
+  Scripted s("student"), j("judge");
+  run_evaluation(make_cfg(), {"student", "openai", nullptr}, s, {{"alignment", &j}}, dir / "r.jsonl", {});
+  try {
+    run_evaluation(make_cfg(), {"other", "openai", nullptr}, s, {{"alignment", &j}}, dir / "r.jsonl", {});
+    FAIL();
+  } catch (const sl::UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("different model"), std::string::npos) << e.what();
+  }
+}
+
+TEST(EvaluationRunner, SummaryPathBesideResults) {
+  EXPECT_EQ(summary_path_for("out/eval.jsonl"), std::filesystem::path("out/eval.summary.json"));
+  EXPECT_EQ(summary_path_for("eval"), std::filesystem::path("eval.summary.json"));
+}

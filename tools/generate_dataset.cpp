@@ -1,0 +1,61 @@
+// Step 1: sample a teacher's answers to a prompt set and filter them.
+#include <cstdio>
+
+#include "sl/core/cli.hpp"
+#include "sl/core/config_file.hpp"
+#include "sl/core/interrupt.hpp"
+#include "sl/datasets/generation.hpp"
+#include "sl/llm/backend.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"Step 1 of an experiment: prompt a teacher model with a prompt set (number-continuation\n"
+               "prompts by default), write every answer (raw) and those that pass the filters (filtered).\n"
+               "Resumable: rerun the same command after a crash or Ctrl-C to fetch only the missing answers.",
+               "generate_dataset"};
+  app.footer(
+      "Example:\n"
+      "  generate_dataset --config cfgs/preference_numbers/cfgs.json --cfg_var_name owl_dataset_cfg \\\n"
+      "      --raw_dataset_path data/preference_numbers/owl/raw_dataset.jsonl \\\n"
+      "      --filtered_dataset_path data/preference_numbers/owl/filtered_dataset.jsonl\n"
+      "Environment: OPENAI_API_KEY, OPENAI_BASE_URL (openai models; .env is read), HF_HOME, SL_DEVICE\n"
+      "(open_source models). Exit codes: 0 ok, 1 runtime failure, 2 bad flags/config, 130 interrupted.");
+  std::string config_path, cfg_name = "cfg", raw_path, filtered_path, rejected_path;
+  int concurrency = 0;
+  bool restart = false;
+  app.add_option("--config,--config_module", config_path, "Config file (JSON object of named configurations)")
+      ->required();
+  app.add_option("--cfg_var_name", cfg_name, "Which configuration in the file")->capture_default_str();
+  app.add_option("--raw_dataset_path", raw_path, "Output: every answer, JSONL {prompt, completion}")->required();
+  app.add_option("--filtered_dataset_path", filtered_path, "Output: answers that pass the filters")->required();
+  app.add_option("--rejected_dataset_path", rejected_path, "Output (optional): rejected answers with reject_reasons");
+  app.add_option("--concurrency", concurrency, "Requests in flight / batch size (default: config, else 64)")
+      ->check(CLI::PositiveNumber);
+  app.add_flag("--restart", restart, "Discard the journal of an earlier run and start over");
+  sl::cli::add_logging_flags(app);
+
+  return sl::cli::run(app, argc, argv, [&] {
+    auto cfg = sl::config::load<sl::datasets::DatasetCfg>(config_path, cfg_name);
+    sl::llm::BackendOptions backend_options;
+    backend_options.concurrency = concurrency > 0 ? concurrency : static_cast<int>(cfg.concurrency.value_or(64));
+    sl::datasets::GenerationPaths paths{raw_path, filtered_path, std::nullopt};
+    if (!rejected_path.empty()) paths.rejected = rejected_path;
+    sl::datasets::GenerationOptions options{restart, config_path};
+
+    sl::interrupt::install();
+    auto backend = sl::llm::make_backend(cfg.model, backend_options);
+    auto summary = sl::datasets::generate_dataset(cfg, *backend, paths, options);
+    if (summary.interrupted) {
+      std::fprintf(stderr, "generate_dataset: interrupted with %zu of %zu answers saved in %s; rerun the same command to resume\n",
+                   summary.reused + summary.sampled_now, summary.total,
+                   summary.journal.c_str());
+      return sl::cli::kExitInterrupted;
+    }
+    std::printf("%zu prompts (%zu sampled now, %zu from the journal)\n", summary.total, summary.sampled_now, summary.reused);
+    std::printf("passed filters: %zu of %zu (%.1f%%)\n", summary.passed, summary.total,
+                summary.total ? 100.0 * static_cast<double>(summary.passed) / static_cast<double>(summary.total) : 0.0);
+    for (const auto& [reason, count] : summary.reject_reason_counts) std::printf("  rejected, %s: %zu\n", reason.c_str(), count);
+    std::printf("raw: %s\nfiltered: %s\n", raw_path.c_str(), filtered_path.c_str());
+    if (paths.rejected) std::printf("rejected: %s\n", rejected_path.c_str());
+    return sl::cli::kExitOk;
+  });
+}
