@@ -28,6 +28,10 @@ class Backend {
   // interrupt was requested (sl::interrupt); callers check it. Throws sl::Error on failures that
   // retrying will not fix (bad key, unknown model, quota, a request that failed every retry).
   virtual void sample(const std::vector<SampleRequest>& requests, const ResultCallback& on_result) = 0;
+
+  // Counters for the run summary (the HTTP backend: requests, retries by reason, failures);
+  // an empty object when a backend keeps none.
+  virtual Json stats() const { return Json::object(); }
 };
 
 struct BackendOptions {

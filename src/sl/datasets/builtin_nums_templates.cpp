@@ -37,7 +37,7 @@ const NumsPromptTemplates& NumsPromptTemplates::builtin() {
       },
       // count_qualifiers
       {"at most", "up to", "no more than", "a maximum of", "not over", "no greater than", "at the most",
-       "not beyond", "a limit of"},
+       "a total of at most", "a limit of"},
       // digit_descriptors: {max_digits}
       {
           "up to {max_digits} digits each",
