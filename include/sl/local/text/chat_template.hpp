@@ -1,12 +1,15 @@
 // Chat templates: renders a conversation exactly as the checkpoint's Jinja `chat_template`
 // (tokenizer_config.json or chat_template.jinja) does under transformers' settings
-// (trim_blocks, lstrip_blocks, loop controls, tojson, raise_exception, strftime_now).
+// (trim_blocks, lstrip_blocks, loop controls, tojson = json.dumps(ensure_ascii=False),
+// raise_exception, strftime_now; tools=None and documents=None unless given).
 //
 // A small interpreter of the Jinja subset that real chat templates use; an unsupported
-// construct is a clear sl::UsageError naming it and its line.
+// construct is a clear sl::UsageError naming it and its line. Message content is data: it is
+// never interpreted as template code.
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -18,6 +21,10 @@ namespace sl::local {
 // What a model folder's tokenizer_config.json (and chat_template.jinja) say about chats.
 struct TokenizerConfig {
   std::optional<std::string> chat_template;
+  // Where chat_template came from (a file path, or "<file> (named template X)"), for messages.
+  std::string chat_template_origin;
+  // All named templates when tokenizer_config.json has a list of {"name", "template"}.
+  std::map<std::string, std::string> named_chat_templates;
   std::optional<std::string> bos_token;
   std::optional<std::string> eos_token;
   std::optional<std::string> pad_token;
@@ -26,7 +33,10 @@ struct TokenizerConfig {
   Json raw;  // the whole file, for special-token variables the template may use
 
   // Reads `dir/tokenizer_config.json` (special tokens may be strings or {"content": ...}
-  // objects) and, when present, `dir/chat_template.jinja`, which takes precedence.
+  // objects; chat_template may be a string or a list of named templates, of which "default" is
+  // used) and, when present, `dir/chat_template.jinja`, which takes precedence. A folder
+  // without tokenizer_config.json gives an empty config (chat_template.jinja still counts).
+  // Malformed files are sl::UsageErrors naming the file and the JSON path.
   static TokenizerConfig from_folder(const std::filesystem::path& dir);
 };
 
@@ -38,11 +48,14 @@ class ChatTemplate {
 
   // `messages`: a JSON array of {"role", "content"} objects. `variables` adds or overrides
   // template variables (bos_token, eos_token, date_string, tools, ...).
+  // Thread-safe; errors (including raise_exception) are sl::UsageErrors with the line.
   virtual std::string render(const Json& messages, bool add_generation_prompt,
                              const Json& variables = Json::object()) const = 0;
 };
 
-// The variables transformers passes for a tokenizer config: the special-token strings.
+// The variables transformers passes for a tokenizer config: the special-token strings
+// (bos_token, eos_token, unk_token, sep_token, pad_token, cls_token, mask_token when set, and
+// additional_special_tokens).
 Json special_token_variables(const TokenizerConfig& config);
 
 }  // namespace sl::local
