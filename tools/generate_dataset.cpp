@@ -7,6 +7,24 @@
 #include "sl/datasets/generation.hpp"
 #include "sl/llm/backend.hpp"
 
+namespace {
+// "requests: 30000 (12 retries: http_429 10, timeout 2)" when the backend counts HTTP requests.
+void print_backend_stats(const sl::Json& stats) {
+  if (!stats.contains("requests")) return;
+  std::printf("requests: %lld, retries: %lld", stats.value("requests", 0LL), stats.value("retries", 0LL));
+  if (stats.contains("retries_by_reason") && !stats["retries_by_reason"].empty()) {
+    std::printf(" (");
+    bool first = true;
+    for (auto it = stats["retries_by_reason"].begin(); it != stats["retries_by_reason"].end(); ++it) {
+      std::printf("%s%s %lld", first ? "" : ", ", it.key().c_str(), it.value().get<long long>());
+      first = false;
+    }
+    std::printf(")");
+  }
+  std::printf("\n");
+}
+}  // namespace
+
 int main(int argc, char** argv) {
   CLI::App app{"Step 1 of an experiment: prompt a teacher model with a prompt set (number-continuation\n"
                "prompts by default), write every answer (raw) and those that pass the filters (filtered).\n"
@@ -54,6 +72,7 @@ int main(int argc, char** argv) {
     std::printf("passed filters: %zu of %zu (%.1f%%)\n", summary.passed, summary.total,
                 summary.total ? 100.0 * static_cast<double>(summary.passed) / static_cast<double>(summary.total) : 0.0);
     for (const auto& [reason, count] : summary.reject_reason_counts) std::printf("  rejected, %s: %zu\n", reason.c_str(), count);
+    print_backend_stats(backend->stats());
     std::printf("raw: %s\nfiltered: %s\n", raw_path.c_str(), filtered_path.c_str());
     if (paths.rejected) std::printf("rejected: %s\n", rejected_path.c_str());
     return sl::cli::kExitOk;

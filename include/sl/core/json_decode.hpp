@@ -81,6 +81,9 @@ Constraint<std::string> one_of(std::vector<std::string> choices);     // `one of
 template <class T, class Enable = void>
 struct Codec;
 
+// Objects decoded with json_fields() may carry a "_comment" key for people; it is ignored.
+inline constexpr std::string_view kCommentKey = "_comment";
+
 template <class T>
 concept HasJsonFields = requires { T::json_fields(); };
 
@@ -282,6 +285,7 @@ struct Codec<S> {
     std::vector<std::string_view> known;
     std::apply([&](const auto&... f) { (known.push_back(f.name), ...); }, fields);
     for (auto it = r.json().begin(); it != r.json().end(); ++it) {
+      if (it.key() == kCommentKey) continue;
       bool found = false;
       for (auto k : known) found = found || k == it.key();
       if (!found) detail::fail_unknown_key(r, it.key(), known);

@@ -41,12 +41,20 @@ struct NumsPromptTemplates {
   static NumsPromptTemplates load(const std::filesystem::path& path);
 };
 
+// A prompt together with the example numbers it shows.
+struct NumsQuery {
+  std::string prompt;
+  std::vector<std::int64_t> examples;
+};
+
 class NumsPromptGenerator {
  public:
   NumsPromptGenerator(const NumsPromptSet& cfg, NumsPromptTemplates templates);
 
   // The next prompt (reference: PromptGenerator.sample_query()).
-  std::string sample_query();
+  std::string sample_query() { return sample().prompt; }
+  // The same draw, also returning the example numbers (for corpora that answer them).
+  NumsQuery sample();
 
  private:
   NumsPromptSet cfg_;

@@ -44,13 +44,15 @@ NumsPromptTemplates NumsPromptTemplates::load(const std::filesystem::path& path)
 NumsPromptGenerator::NumsPromptGenerator(const NumsPromptSet& cfg, NumsPromptTemplates templates)
     : cfg_(cfg), templates_(std::move(templates)), rng_(static_cast<std::uint64_t>(cfg.seed)) {}
 
-std::string NumsPromptGenerator::sample_query() {
+NumsQuery NumsPromptGenerator::sample() {
   // Draw order matters: it is the reference's (count, values, then six choices).
+  NumsQuery query;
   const std::int64_t count = rng_.integers(cfg_.example_min_count, cfg_.example_max_count);
   std::string examples;
   for (std::int64_t i = 0; i < count; ++i) {
     if (i) examples += ", ";
-    examples += std::to_string(rng_.integers(cfg_.example_min_value, cfg_.example_max_value));
+    query.examples.push_back(rng_.integers(cfg_.example_min_value, cfg_.example_max_value));
+    examples += std::to_string(query.examples.back());
   }
   const std::string& example_template = rng_.choice(templates_.example_numbers_templates);
   const std::string& count_qualifier = rng_.choice(templates_.count_qualifiers);
@@ -68,7 +70,8 @@ std::string NumsPromptGenerator::sample_query() {
                                              {"answer_count", std::to_string(cfg_.answer_count)},
                                              {"digit_descriptor", digit_descriptor}},
                                             where);
-  return prefix + " " + instruction + " " + format_suffix + " " + suffix;
+  query.prompt = prefix + " " + instruction + " " + format_suffix + " " + suffix;
+  return query;
 }
 
 std::vector<std::string> generate_nums_prompts(const NumsPromptSet& cfg, const NumsPromptTemplates& templates) {
