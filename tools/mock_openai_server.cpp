@@ -6,7 +6,8 @@
 #include "sl/openai/mock/mock_server.hpp"
 
 int main(int argc, char** argv) {
-  CLI::App app{"Mock OpenAI-compatible API server (POST /v1/chat/completions, GET /v1/models, GET /mock/stats).\n"
+  CLI::App app{"Mock OpenAI-compatible API server (POST /v1/chat/completions, GET /v1/models, /v1/files,\n"
+               "/v1/fine_tuning/jobs, GET /mock/stats).\n"
                "Prints \"listening on http://HOST:PORT/v1\" on stdout, then serves until SIGINT/SIGTERM.\n\n"
                "Example:\n"
                "  mock_openai_server --port 0 --seed 1 --latency-ms 100 --fail-rate 0.05 --rate-limit-rpm 60000 &\n"
@@ -37,6 +38,18 @@ int main(int argc, char** argv) {
       ->capture_default_str()->check(CLI::Range(0.0, 1.0));
   app.add_option("--known-models", o.known_models, "Only these models exist (others: 404); default: any model")
       ->delimiter(',');
+  app.add_option("--ft-file-ms", o.ft_file_ms, "Milliseconds an upload stays \"uploaded\" before it is processed")
+      ->capture_default_str()->check(CLI::Range(0.0, 3600000.0));
+  app.add_option("--ft-step-ms", o.ft_step_ms,
+                 "Milliseconds a fine-tuning job spends in each of validating_files, queued, running")
+      ->capture_default_str()->check(CLI::Range(0.0, 3600000.0));
+  app.add_option("--ft-fail-rate", o.ft_fail_rate, "Fraction of fine-tuning jobs that end \"failed\"")
+      ->capture_default_str()->check(CLI::Range(0.0, 1.0));
+  app.add_option("--ft-fail-model", o.ft_fail_models, "Fine-tuning jobs of these base models fail (comma-separated)")
+      ->delimiter(',');
+  app.add_option("--ft-drop-create", o.ft_drop_create,
+                 "The first N fine-tuning jobs are created but their response is cut off mid-body")
+      ->capture_default_str()->check(CLI::Range(0, 1000000));
   sl::cli::add_logging_flags(app);
   return sl::cli::run(app, argc, argv, [&] {
     if (!api_key.empty()) o.require_api_key = api_key;

@@ -359,7 +359,11 @@ TEST(OpenAIClient, BlockingJsonCallsAndMultipartUploads) {
   MultipartPart missing{"file", "", (dir / "absent.jsonl").string(), std::nullopt, std::nullopt};
   EXPECT_THROW(echo.post_multipart("/mock/echo", {missing}), sl::UsageError);
 
-  auto e = http_error([&] { client.get_json("/files/nope"); });
+  auto e = http_error([&] { client.get_json("/no_such_endpoint"); });
   EXPECT_EQ(e.status(), 404);
-  EXPECT_EQ(std::string(e.what()), "HTTP 404 from " + server.base_url() + "/files/nope: Invalid URL (GET /v1/files/nope)");
+  EXPECT_EQ(std::string(e.what()),
+            "HTTP 404 from " + server.base_url() + "/no_such_endpoint: Invalid URL (GET /v1/no_such_endpoint)");
+  e = http_error([&] { client.get_json("/files/nope"); });  // a known endpoint, an unknown object
+  EXPECT_EQ(e.status(), 404);
+  EXPECT_EQ(std::string(e.what()), "HTTP 404 from " + server.base_url() + "/files/nope: No such File object: nope");
 }

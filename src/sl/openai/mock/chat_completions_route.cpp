@@ -255,7 +255,14 @@ void handle(MockContext& ctx, const httplib::Request& req, httplib::Response& re
   }
   const ChatRequest& r = *parsed.request;
   const MockOptions& o = ctx.options;
-  if (!o.known_models.empty() && std::find(o.known_models.begin(), o.known_models.end(), r.model) == o.known_models.end()) {
+  // A fine-tuned model ("ft:...") exists once one of this mock's jobs made it, and answers
+  // exactly as its base model: the mock is a plumbing double and learns nothing.
+  const std::optional<std::string> fine_tuned_base = ctx.fine_tuning.base_of(r.model);
+  const bool unknown = r.model.rfind("ft:", 0) == 0
+                           ? !fine_tuned_base
+                           : !o.known_models.empty() &&
+                                 std::find(o.known_models.begin(), o.known_models.end(), r.model) == o.known_models.end();
+  if (unknown) {
     reply_json(ctx, kEndpoint, res, 404, model_not_found_error(r.model));
     return;
   }
@@ -288,7 +295,16 @@ void handle(MockContext& ctx, const httplib::Request& req, httplib::Response& re
     return;
   }
 
-  std::string text = json::dump(completion_json(ctx, r, ctx.stats));
+  Json completion;
+  if (fine_tuned_base) {
+    ChatRequest as_base = r;
+    as_base.model = *fine_tuned_base;
+    completion = completion_json(ctx, as_base, ctx.stats);
+    completion["model"] = r.model;
+  } else {
+    completion = completion_json(ctx, r, ctx.stats);
+  }
+  std::string text = json::dump(completion);
   if (fault == Fault::drop) {
     // A genuinely broken response: the headers promise the whole body, half of it is sent, then
     // the connection is closed.

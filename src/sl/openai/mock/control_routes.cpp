@@ -34,10 +34,10 @@ Json echo(const httplib::Request& req) {
 
 void add_control_routes(httplib::Server& server, MockContext& ctx) {
   server.Get("/mock/stats", [&ctx](const httplib::Request&, httplib::Response& res) {
-    res.set_content(json::dump(ctx.stats.to_json()), "application/json");
+    res.set_content(json::dump(stats_json(ctx)), "application/json");
   });
   server.Post("/mock/reset", [&ctx](const httplib::Request&, httplib::Response& res) {
-    ctx.stats.reset();
+    reset_stats(ctx);
     res.set_content("{}", "application/json");
   });
   auto echo_handler = [](const httplib::Request& req, httplib::Response& res) {

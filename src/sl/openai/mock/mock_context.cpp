@@ -17,6 +17,17 @@ void MockContext::wake_sleepers() {
   sleep_cv_.notify_all();
 }
 
+Json stats_json(MockContext& ctx) {
+  Json out = ctx.stats.to_json();
+  out["fine_tuning"] = ctx.fine_tuning.stats();
+  return out;
+}
+
+void reset_stats(MockContext& ctx) {
+  ctx.stats.reset();
+  ctx.fine_tuning.reset_stats();
+}
+
 void reply_json(MockContext& ctx, const std::string& endpoint, httplib::Response& res, int status, const Json& body) {
   res.status = status;
   res.set_content(json::dump(body), "application/json");

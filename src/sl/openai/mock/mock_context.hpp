@@ -11,6 +11,7 @@
 #include <string>
 
 #include "faults.hpp"
+#include "fine_tuning_store.hpp"
 #include "mock_stats.hpp"
 #include "sl/core/json.hpp"
 #include "sl/openai/mock/mock_options.hpp"
@@ -24,6 +25,7 @@ struct MockContext {
   MockOptions options;
   MockStats stats;
   RateLimiter rate_limiter;
+  FineTuningStore fine_tuning{options};  // uploaded files, fine-tuning jobs, fine-tuned models
 
   // Waits like the configured latency, but wakes at once when the server stops (so that a
   // test's mock with a 30 s latency still exits promptly).
@@ -35,6 +37,10 @@ struct MockContext {
   std::condition_variable sleep_cv_;
   bool stopping_ = false;
 };
+
+// What GET /mock/stats returns: the request counters plus {"fine_tuning": {...}}.
+Json stats_json(MockContext& ctx);
+void reset_stats(MockContext& ctx);
 
 // Writes a JSON answer and counts it under `endpoint` ("POST /v1/chat/completions").
 void reply_json(MockContext& ctx, const std::string& endpoint, httplib::Response& res, int status, const Json& body);

@@ -57,6 +57,8 @@ MockServer::MockServer(MockOptions options) : impl_(std::make_unique<Impl>(std::
   add_chat_completion_routes(server, ctx);
   add_model_routes(server, ctx);
   add_control_routes(server, ctx);
+  add_file_routes(server, ctx);
+  add_fine_tuning_routes(server, ctx);
 
   // Unknown URLs get the real API's 404 body; answers from routes keep theirs.
   server.set_error_handler(httplib::Server::HandlerWithResponse([&ctx](const httplib::Request& req, httplib::Response& res) {
@@ -105,7 +107,7 @@ std::string MockServer::base_url() const {
   return "http://" + impl_->ctx.options.host + ":" + std::to_string(impl_->port) + "/v1";
 }
 
-Json MockServer::stats() const { return impl_->ctx.stats.to_json(); }
+Json MockServer::stats() const { return stats_json(impl_->ctx); }
 
 int serve_until_signal(const MockOptions& options) {
   // Block the signals in every thread (workers inherit the mask) and take them with sigwait.

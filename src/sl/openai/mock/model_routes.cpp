@@ -11,6 +11,7 @@ void add_model_routes(httplib::Server& server, MockContext& ctx) {
     if (reject_unauthorized(ctx, endpoint, req, res)) return;
     std::vector<std::string> ids = ctx.options.known_models;
     if (ids.empty()) ids = {"gpt-4.1-nano-2025-04-14", "gpt-4.1-2025-04-14", "gpt-4o-2024-08-06"};
+    for (const auto& id : ctx.fine_tuning.fine_tuned_models()) ids.push_back(id);
     Json data = Json::array();
     for (const auto& id : ids)
       data.push_back(Json{{"id", id}, {"object", "model"}, {"created", 1700000000}, {"owned_by", "mock"}});

@@ -1,0 +1,135 @@
+// Plain data types of step 2 (fine-tuning) and their JSON mapping: the job configurations (a
+// tagged union on "type", one alternative per kind of job) and the job state file that
+// run_finetuning_job keeps beside its output. Shapes follow the reference tool's
+// sl/finetuning/data_models.py where it has them.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "sl/core/json_decode.hpp"
+#include "sl/llm/data_models.hpp"
+
+namespace sl::finetuning {
+
+// A hyperparameter that is "auto" (the service chooses; std::nullopt) or a value.
+template <class T>
+struct AutoOr {
+  std::optional<T> value;
+
+  bool is_auto() const { return !value.has_value(); }
+  friend bool operator==(const AutoOr&, const AutoOr&) = default;
+};
+
+// A fine-tuning job on the OpenAI API (the reference's OpenAIFTJob). Paper settings: seed 1,
+// max_dataset_size 10000, n_epochs 10, lr_multiplier and batch_size "auto".
+struct OpenAIFinetuningJob {
+  std::string type;  // "openai"
+  std::int64_t seed = 1;
+  llm::Model source_model;
+  // When the dataset has more rows, random.Random(seed).sample(rows, max_dataset_size) is used.
+  std::optional<std::int64_t> max_dataset_size;
+  std::int64_t n_epochs = 10;
+  AutoOr<double> lr_multiplier;        // "auto" or a positive number
+  AutoOr<std::int64_t> batch_size;     // "auto" or a positive integer
+
+  static auto json_fields() {
+    using namespace sl::json;
+    using J = OpenAIFinetuningJob;
+    return std::tuple{required("type", &J::type, one_of({"openai"})),
+                      required("seed", &J::seed, non_negative()),
+                      required("source_model", &J::source_model),
+                      optional_omitted("max_dataset_size", &J::max_dataset_size),
+                      required("n_epochs", &J::n_epochs, positive()),
+                      optional("lr_multiplier", &J::lr_multiplier),
+                      optional("batch_size", &J::batch_size)};
+  }
+  void validate(const json::Reader& r) const;
+};
+
+// Every kind of job run_finetuning_job knows. A new kind is one more alternative here, its tag
+// in the Codec below, and its own source file (see run_job.cpp for the dispatch).
+using FinetuningJobCfg = std::variant<OpenAIFinetuningJob>;
+
+// What the job state file (`<output_path>.job.json`) records about the training data: enough
+// to tell a rerun with another dataset from a rerun of the same command.
+struct JobStateDataset {
+  std::string path;            // as given on the command line (informational)
+  std::int64_t rows = 0;       // rows in the dataset
+  std::int64_t rows_used = 0;  // rows in the training file (after max_dataset_size)
+  std::string training_file_hash;  // "fnv1a64:..." of the training file's bytes
+
+  static auto json_fields() {
+    using namespace sl::json;
+    using D = JobStateDataset;
+    return std::tuple{required("path", &D::path), required("rows", &D::rows, non_negative()),
+                      required("rows_used", &D::rows_used, non_negative()),
+                      required("training_file_hash", &D::training_file_hash, non_empty())};
+  }
+};
+
+// The job state file: written atomically at every step that matters, so that a rerun of the
+// same command after a crash, SIGKILL or Ctrl-C continues the same paid job instead of starting
+// another. See docs/finetuning-openai.md.
+struct JobState {
+  std::string kind = "run_finetuning_job";
+  std::int64_t version = 1;
+  std::string job_type;  // "openai"
+  std::string base_url;  // the server the ids below belong to
+  Json config;           // the job configuration, as decoded (encoded back)
+  JobStateDataset dataset;
+  std::optional<std::string> training_file_id;  // recorded before the job is created
+  std::optional<std::string> job_id;            // recorded as soon as the server answers
+  std::optional<std::string> status;            // the job's last status seen
+  std::optional<std::string> fine_tuned_model;  // once succeeded
+  std::string updated_at;                       // UTC, ISO 8601 (informational)
+
+  static auto json_fields() {
+    using namespace sl::json;
+    using S = JobState;
+    return std::tuple{required("kind", &S::kind, one_of({"run_finetuning_job"})),
+                      required("version", &S::version, int_range(1, 1)),
+                      required("job_type", &S::job_type, non_empty()),
+                      required("base_url", &S::base_url),
+                      required("config", &S::config),
+                      required("dataset", &S::dataset),
+                      optional("training_file_id", &S::training_file_id),
+                      optional("job_id", &S::job_id),
+                      optional("status", &S::status),
+                      optional("fine_tuned_model", &S::fine_tuned_model),
+                      optional("updated_at", &S::updated_at)};
+  }
+};
+
+}  // namespace sl::finetuning
+
+namespace sl::json {
+
+template <>
+struct Codec<sl::finetuning::AutoOr<double>> {
+  static sl::finetuning::AutoOr<double> decode(const Reader& r);
+  static Json encode(const sl::finetuning::AutoOr<double>& v) { return v.value ? Json(*v.value) : Json("auto"); }
+  static std::string expected() { return "\"auto\" or a positive number"; }
+};
+
+template <>
+struct Codec<sl::finetuning::AutoOr<std::int64_t>> {
+  static sl::finetuning::AutoOr<std::int64_t> decode(const Reader& r);
+  static Json encode(const sl::finetuning::AutoOr<std::int64_t>& v) { return v.value ? Json(*v.value) : Json("auto"); }
+  static std::string expected() { return "\"auto\" or a positive integer"; }
+};
+
+template <>
+struct Codec<sl::finetuning::FinetuningJobCfg> {
+  static sl::finetuning::FinetuningJobCfg decode(const Reader& r) {
+    return decode_tagged<sl::finetuning::FinetuningJobCfg>(r, {"openai"});
+  }
+  static Json encode(const sl::finetuning::FinetuningJobCfg& v) {
+    return std::visit([](const auto& x) { return json::encode(x); }, v);
+  }
+  static std::string expected() { return "a fine-tuning job object"; }
+};
+
+}  // namespace sl::json

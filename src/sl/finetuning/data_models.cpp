@@ -1,0 +1,44 @@
+#include "sl/finetuning/data_models.hpp"
+
+#include <cmath>
+
+namespace sl::finetuning {
+
+void OpenAIFinetuningJob::validate(const json::Reader& r) const {
+  auto at = [&](const char* key) { return json::Reader(r.json()[key], r.child_path(key)); };
+  if (!source_model.is_openai()) {
+    const json::Reader model = at("source_model");
+    json::Reader(model.json().at("type"), model.child_path("type"))
+        .fail("an OpenAI fine-tuning job needs a model of type \"openai\", got \"" + source_model.type + "\"");
+  }
+  if (max_dataset_size && *max_dataset_size <= 0) at("max_dataset_size").fail_expected("a positive integer or null");
+}
+
+}  // namespace sl::finetuning
+
+namespace sl::json {
+
+using sl::finetuning::AutoOr;
+
+AutoOr<double> Codec<AutoOr<double>>::decode(const Reader& r) {
+  const Json& j = r.json();
+  if (j.is_string() && j == "auto") return {};
+  if (!j.is_number() || !std::isfinite(j.get<double>()) || j.get<double>() <= 0) r.fail_expected(expected());
+  return {j.get<double>()};
+}
+
+AutoOr<std::int64_t> Codec<AutoOr<std::int64_t>>::decode(const Reader& r) {
+  const Json& j = r.json();
+  if (j.is_string() && j == "auto") return {};
+  if (!j.is_number()) r.fail_expected(expected());
+  std::int64_t v = 0;
+  try {
+    v = Codec<std::int64_t>::decode(r);
+  } catch (const JsonDecodeError&) {
+    r.fail_expected(expected());
+  }
+  if (v <= 0) r.fail_expected(expected());
+  return {v};
+}
+
+}  // namespace sl::json
