@@ -21,7 +21,7 @@ constexpr int kJournalVersion = 1;
 std::uint64_t answer_key(std::size_t q, std::size_t s) { return (static_cast<std::uint64_t>(q) << 32) | s; }
 
 std::uint64_t name_hash(const std::string& name) {
-  std::uint64_t h = 1469598103934665603ULL;  // FNV-1a
+  std::uint64_t h = 14695981039346656037ULL;  // FNV-1a offset basis
   for (unsigned char c : name) h = (h ^ c) * 1099511628211ULL;
   return h;
 }

@@ -111,22 +111,30 @@ std::string to_markdown(const ReportTable& t) {
 }
 
 BarChart to_chart(const ReportTable& t, const std::string& title) {
+  // Rates (0-1) and judge scores (0-100) cannot share an axis: chart the rates when there are
+  // any, else the judge scores. The markdown table always has every column.
+  auto is_judge = [](const ReportColumn& c) { return c.name.rfind("judge ", 0) == 0; };
+  bool any_rate = false;
+  for (const auto& c : t.columns) any_rate = any_rate || !is_judge(c);
+  std::vector<const ReportColumn*> shown;
+  for (const auto& c : t.columns)
+    if (is_judge(c) != any_rate) shown.push_back(&c);
+
   BarChart chart;
   chart.title = title;
-  bool all_rates = true;
-  for (const auto& c : t.columns) all_rates = all_rates && (c.name.rfind("judge ", 0) != 0);
-  chart.y_label = all_rates ? "rate (mean over questions, 95% CI)" : "value (mean over questions, 95% CI)";
-  if (all_rates) chart.y_min = 0;
+  chart.y_label = any_rate ? "rate (mean over questions, 95% CI)" : "judge score (mean over questions, 95% CI)";
+  chart.y_min = 0;
+  if (!any_rate) chart.y_max = 100;
   for (std::size_t i = 0; i < t.labels.size(); ++i)
-    for (const auto& c : t.columns) {
-      if (!c.values[i]) continue;
-      const Estimate& e = *c.values[i];
+    for (const ReportColumn* c : shown) {
+      if (!c->values[i]) continue;
+      const Estimate& e = *c->values[i];
       Bar b;
-      b.label = t.columns.size() > 1 ? t.labels[i] + ": " + c.name : t.labels[i];
+      b.label = shown.size() > 1 ? t.labels[i] + ": " + c->name : t.labels[i];
       b.value = e.mean;
       if (std::isfinite(e.lower)) b.lower = e.lower;
       if (std::isfinite(e.upper)) b.upper = e.upper;
-      b.group = c.name;
+      b.group = c->name;
       chart.bars.push_back(std::move(b));
     }
   return chart;
