@@ -1,9 +1,102 @@
-// Placeholder until the local libtorch runtime lands.
+// sl::llm::Backend over the local libtorch runtime, loaded as a plugin on first use (so that
+// programs which only talk HTTP never load libtorch). SampleRequest -> GenerationRequest,
+// GenerationResult -> LLMResponse; stop reasons map as for the API ("stop" / "length").
+#include <spdlog/spdlog.h>
+
+#include <random>
+
 #include "backends.hpp"
 #include "sl/core/error.hpp"
+#include "sl/core/interrupt.hpp"
+#include "sl/local/runtime/loader.hpp"
+#include "sl/local/runtime/model_locator.hpp"
 
 namespace sl::llm {
-std::unique_ptr<Backend> make_local_backend(const Model& model, const BackendOptions&) {
-  throw UsageError("model " + model.id + ": the local runtime is not built yet");
+
+namespace {
+
+local::GenerationRequest to_generation_request(const SampleRequest& r, std::uint64_t fallback_seed) {
+  local::GenerationRequest out;
+  out.messages.reserve(r.chat.messages.size());
+  for (const ChatMessage& m : r.chat.messages) out.messages.push_back({m.role, m.content});
+  out.temperature = r.cfg.temperature;
+  if (r.cfg.top_p) out.top_p = *r.cfg.top_p;
+  out.max_tokens = r.cfg.max_tokens;
+  // Per-request seed first (results independent of batching), then the config's seed; without
+  // either, a fresh seed per request (an API without a seed is not reproducible either).
+  const auto seed = r.seed ? r.seed : r.cfg.seed;
+  out.seed = seed ? static_cast<std::uint64_t>(*seed) : fallback_seed;
+  if (r.cfg.logprobs) out.logprobs = static_cast<int>(*r.cfg.logprobs);
+  return out;
 }
+
+LLMResponse to_response(const std::string& model_id, local::GenerationResult&& g) {
+  LLMResponse out;
+  out.model_id = model_id;
+  out.completion = std::move(g.text);
+  out.stop_reason = parse_stop_reason(g.finish_reason);
+  if (!g.logprobs.empty()) {
+    std::vector<TokenLogprobs> tokens;
+    tokens.reserve(g.logprobs.size());
+    for (auto& t : g.logprobs) {
+      TokenLogprobs top;
+      if (t.top.empty()) top.emplace_back(std::move(t.chosen.text), t.chosen.logprob);
+      for (auto& alt : t.top) top.emplace_back(std::move(alt.text), alt.logprob);
+      tokens.push_back(std::move(top));
+    }
+    out.logprobs = std::move(tokens);
+  }
+  return out;
+}
+
+class LocalBackend : public Backend {
+ public:
+  LocalBackend(const Model& model, const BackendOptions& options) : model_(model) {
+    local::EngineOptions engine;
+    if (model.parent_model) {
+      // A fine-tuned model: the parent is the base checkpoint, `id` the LoRA adapter folder.
+      engine.model = model.parent_model->id;
+      engine.adapters.push_back({model.id, model.id});
+      adapter_ = model.id;
+    } else {
+      engine.model = model.id;
+    }
+    // Resolve the model before loading libtorch (~1 s): a typo in an id fails at once.
+    engine.model = local::resolve_model_dir(engine.model).string();
+    engine.max_batch = options.concurrency;
+    engine.show_progress = false;  // the calling service shows its own progress per result
+    engine_ = local::runtime_plugin().load_engine(engine);
+  }
+
+  std::string describe() const override {
+    const auto& info = engine_->info();
+    return "local " + model_.id + (adapter_.empty() ? "" : " (adapter on " + model_.parent_model->id + ")") + " [" +
+           info.architecture + ", " + info.device + ", " + info.dtype + "]";
+  }
+
+  void sample(const std::vector<SampleRequest>& requests, const ResultCallback& on_result) override {
+    std::random_device entropy;
+    std::vector<local::GenerationRequest> generation;
+    generation.reserve(requests.size());
+    for (const auto& r : requests) {
+      generation.push_back(to_generation_request(r, (static_cast<std::uint64_t>(entropy()) << 32) | entropy()));
+      generation.back().adapter = adapter_;
+    }
+    engine_->generate(
+        generation, [&](std::size_t i, local::GenerationResult g) { on_result(i, to_response(model_.id, std::move(g))); },
+        [] { return interrupt::requested(); });
+  }
+
+ private:
+  Model model_;
+  std::string adapter_;
+  std::unique_ptr<local::Engine> engine_;
+};
+
+}  // namespace
+
+std::unique_ptr<Backend> make_local_backend(const Model& model, const BackendOptions& options) {
+  return std::make_unique<LocalBackend>(model, options);
+}
+
 }  // namespace sl::llm
