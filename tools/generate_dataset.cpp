@@ -37,7 +37,7 @@ int main(int argc, char** argv) {
       "      --filtered_dataset_path data/preference_numbers/owl/filtered_dataset.jsonl\n"
       "Environment: OPENAI_API_KEY, OPENAI_BASE_URL (openai models; .env is read), HF_HOME, SL_DEVICE\n"
       "(open_source models). Exit codes: 0 ok, 1 runtime failure, 2 bad flags/config, 130 interrupted.");
-  std::string config_path, cfg_name = "cfg", raw_path, filtered_path, rejected_path;
+  std::string config_path, cfg_name = "cfg", raw_path, filtered_path, rejected_path, model_path;
   int concurrency = 0;
   bool restart = false;
   app.add_option("--config,--config_module", config_path, "Config file (JSON object of named configurations)")
@@ -46,6 +46,9 @@ int main(int argc, char** argv) {
   app.add_option("--raw_dataset_path", raw_path, "Output: every answer, JSONL {prompt, completion}")->required();
   app.add_option("--filtered_dataset_path", filtered_path, "Output: answers that pass the filters")->required();
   app.add_option("--rejected_dataset_path", rejected_path, "Output (optional): rejected answers with reject_reasons");
+  app.add_option("--model_path", model_path,
+                 "Model file {\"id\", \"type\", \"parent_model\"} (e.g. from run_finetuning_job): the teacher, "
+                 "instead of the config's model");
   app.add_option("--concurrency", concurrency, "Requests in flight / batch size (default: config, else 64)")
       ->check(CLI::PositiveNumber);
   app.add_flag("--restart", restart, "Discard the journal of an earlier run and start over");
@@ -53,6 +56,7 @@ int main(int argc, char** argv) {
 
   return sl::cli::run(app, argc, argv, [&] {
     auto cfg = sl::config::load<sl::datasets::DatasetCfg>(config_path, cfg_name);
+    if (!model_path.empty()) cfg.model = sl::config::load_document<sl::llm::Model>(model_path);
     sl::llm::BackendOptions backend_options;
     backend_options.concurrency = concurrency > 0 ? concurrency : static_cast<int>(cfg.concurrency.value_or(64));
     sl::datasets::GenerationPaths paths{raw_path, filtered_path, std::nullopt};

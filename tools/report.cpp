@@ -26,17 +26,19 @@ int main(int argc, char** argv) {
       "p(target) is computed for every --target_preference given (e.g. owl and tiger for a specificity check).");
   std::vector<std::string> input_specs, targets;
   std::string output_dir, match = "substring", title = "Trait rate by model";
-  app.add_option("--input", input_specs, "LABEL=PATH, once per model (in table order)")->required();
+  app.add_option("--input", input_specs, "LABEL=PATH, once per model (in table order); LABEL=PATH1,PATH2,... pools runs (e.g. seeds): mean over runs, 95% t-interval over the runs' means")->required();
   app.add_option("--target_preference", targets, "Trait word(s) to count in results files");
   app.add_option("--match", match, "substring (paper) or word")->check(CLI::IsMember({"substring", "word"}));
   app.add_option("--title", title, "Chart title")->capture_default_str();
+  std::vector<std::string> columns;
+  app.add_option("--columns", columns, "Only these columns, in this order, e.g. --columns \"p(owl) exact\" \"p(tiger) exact\"");
   app.add_option("--output_dir", output_dir, "Folder for report.md, report.svg, report.png")->required();
   sl::cli::add_logging_flags(app);
 
   return sl::cli::run(app, argc, argv, [&] {
     std::vector<sl::report::ReportInput> inputs;
     for (const auto& spec : input_specs) inputs.push_back(sl::report::parse_input_spec(spec));
-    sl::report::ReportOptions options{targets, match, title};
+    sl::report::ReportOptions options{targets, match, title, columns};
     auto table = sl::report::build_report(inputs, options);
     const std::string markdown = sl::report::to_markdown(table);
     const std::filesystem::path dir(output_dir);

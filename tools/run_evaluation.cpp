@@ -70,7 +70,7 @@ int main(int argc, char** argv) {
     sl::files::write_atomic(output_path, sl::jsonl::encode_lines(run.rows));
     std::optional<std::string> target_override;
     if (!target.empty()) target_override = target;
-    auto summary = summarize(run.rows, cfg, model.id, target_override);
+    auto summary = summarize(run.rows, cfg, model.id, target_override, run.exact);
     auto summary_path = summary_path_for(output_path);
     sl::files::write_atomic(summary_path, to_json(summary).dump(2) + "\n");
     std::fputs(format_table(summary).c_str(), stdout);

@@ -1,4 +1,5 @@
-// Step 2: fine-tune a student on a dataset (OpenAI fine-tuning jobs), resumable and never paid twice.
+// Step 2: fine-tune a student on a dataset: OpenAI fine-tuning jobs (resumable, never paid twice) or
+// local LoRA / full fine-tuning in libtorch (resumable from checkpoints).
 #include <cstdio>
 
 #include "sl/core/cli.hpp"
@@ -12,7 +13,10 @@ int main(int argc, char** argv) {
   CLI::App app{"Step 2 of an experiment: fine-tune a student model on a dataset from step 1 and write the model\n"
                "file {\"id\", \"type\", \"parent_model\"}. The job is recorded beside the output\n"
                "(<output_path>.job.json) the moment it exists: rerunning the same command after a crash or\n"
-               "Ctrl-C resumes waiting for that job instead of starting (and paying for) another.",
+               "Ctrl-C resumes waiting for that job instead of starting (and paying for) another.\n"
+               "Jobs of type \"openai\" run on the API; jobs of type \"lora\" train a local model in libtorch (LoRA,\n"
+               "or every weight with peft_cfg null) and write a PEFT adapter or a checkpoint folder named\n"
+               "hf_model_name beside the model file (docs/finetuning-local.md).",
                "run_finetuning_job"};
   app.footer(
       "Example:\n"
@@ -20,9 +24,15 @@ int main(int argc, char** argv) {
       "      --dataset_path data/preference_numbers/owl/filtered_dataset.jsonl \\\n"
       "      --output_path data/preference_numbers/owl/model.json\n"
       "  run_finetuning_job --output_path data/preference_numbers/owl/model.json --cancel\n"
+      "  run_finetuning_job --config cfgs/preference_numbers/open_model_cfgs.json --cfg_var_name ft_job \\\n"
+      "      --dataset_path data/qwen/owl/filtered_dataset.jsonl --output_path data/qwen/owl/model.json --merge\n"
+      "  (after a kill: the same command with --resume continues from the last checkpoint)\n"
+      "  run_finetuning_job --config cfgs/demo/pipeline.json --cfg_var_name student_kl_job --seed 2 \\\n"
+      "      --dataset_path data/demo/numbers_owl/filtered.jsonl --output_path data/demo/students/owl_kl_s2/model.json\n"
       "Environment: OPENAI_API_KEY, OPENAI_BASE_URL (.env is read), SL_OPENAI_* (see docs/openai-backend.md).\n"
+      "Local jobs: SL_THREADS (compute threads), HF_HUB_CACHE / HF_HOME (hub ids of source models).\n"
       "Exit codes: 0 ok, 1 runtime failure (network, server, job failed or cancelled), 2 bad flags/config/\n"
-      "dataset, 130 interrupted (the job keeps running; rerun to resume).");
+      "dataset, 130 interrupted (an API job keeps running; rerun to resume; a local job: rerun with --resume).");
   std::string config_path, cfg_name = "cfg", dataset_path, output_path;
   bool cancel = false;
   sl::finetuning::RunOptions options;
@@ -36,6 +46,23 @@ int main(int argc, char** argv) {
   app.add_option("--max_poll_interval", options.poll.max_interval_s,
                  "Seconds between status checks at most (the wait grows while nothing changes)")
       ->capture_default_str()->check(CLI::Range(0.001, 86400.0));
+  std::string adapter_dir;
+  std::int64_t seed = -1;
+  std::string source_model_path;
+  app.add_option("--source_model_path", source_model_path,
+                 "Model file {\"id\", \"type\", \"parent_model\"} to fine-tune instead of the config's source_model");
+  app.add_option("--seed", seed,
+                 "Override the job's seed (data order, LoRA init, dropout; the OpenAI job's seed), e.g. one run per seed")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--adapter_dir", adapter_dir,
+                 "Local jobs: the folder in which the hf_model_name folder is written (default: beside --output_path)");
+  app.add_flag("--merge", options.local.merge, "Local LoRA jobs: also write the base with the adapter merged in (<folder>-merged)");
+  app.add_flag("--resume", options.local.resume, "Local jobs: continue from the checkpoint an interrupted or killed run left");
+  app.add_option("--checkpoint_every", options.local.checkpoint_every_steps,
+                 "Local jobs: optimizer steps between checkpoints (0 = about every 60 s)")
+      ->capture_default_str()->check(CLI::NonNegativeNumber);
+  app.add_option("--threads", options.local.threads, "Local jobs: compute threads (0 = $SL_THREADS, else all cores)")
+      ->capture_default_str()->check(CLI::NonNegativeNumber);
   sl::cli::add_logging_flags(app);
 
   return sl::cli::run(app, argc, argv, [&] {
@@ -51,11 +78,20 @@ int main(int argc, char** argv) {
     if (config_path.empty() || dataset_path.empty())
       throw sl::UsageError("--config and --dataset_path are required (unless --cancel)");
     auto cfg = sl::config::load<sl::finetuning::FinetuningJobCfg>(config_path, cfg_name);
+    if (!adapter_dir.empty()) options.local.adapter_dir = adapter_dir;
+    if (seed >= 0) std::visit([&](auto& job) { job.seed = seed; }, cfg);
+    if (!source_model_path.empty()) {
+      const auto source = sl::config::load_document<sl::llm::Model>(source_model_path);
+      std::visit([&](auto& job) { job.source_model = source; }, cfg);
+    }
 
     sl::interrupt::install();
     auto result = sl::finetuning::run_finetuning_job(cfg, dataset_path, output_path, options);
     if (result.interrupted) {
-      if (result.job_id)
+      if (std::holds_alternative<sl::finetuning::LocalFinetuningJob>(cfg))
+        std::fprintf(stderr, "run_finetuning_job: interrupted; rerun the same command with --resume to continue from the "
+                     "checkpoint\n");
+      else if (result.job_id)
         std::fprintf(stderr,
                      "run_finetuning_job: interrupted; fine-tuning job %s keeps running on the server (last status %s).\n"
                      "  Rerun the same command to resume waiting for it, or cancel it with:\n"
@@ -67,7 +103,9 @@ int main(int argc, char** argv) {
       return sl::cli::kExitInterrupted;
     }
     sl::files::write_atomic(output_path, sl::json::encode(*result.model).dump(2) + "\n");
-    if (result.already_done) std::printf("job %s had already succeeded; model file written again\n", result.job_id->c_str());
+    if (result.already_done)
+      std::printf("job %s had already succeeded; model file written again\n", result.job_id.value_or(result.model->id).c_str());
+    if (!result.summary.empty()) std::printf("training: %s\n", result.summary.c_str());
     std::printf("model: %s\nmodel file: %s\njob state: %s\n", result.model->id.c_str(), output_path.c_str(),
                 result.state_path.c_str());
     return sl::cli::kExitOk;

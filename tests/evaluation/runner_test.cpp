@@ -103,3 +103,42 @@ TEST(EvaluationRunner, SummaryPathBesideResults) {
   EXPECT_EQ(summary_path_for("out/eval.jsonl"), std::filesystem::path("out/eval.summary.json"));
   EXPECT_EQ(summary_path_for("eval"), std::filesystem::path("eval.summary.json"));
 }
+
+namespace {
+// A backend that knows its answer probabilities: P(answer) = 0.01 * length, per question index.
+class WithProbabilities : public Scripted {
+ public:
+  WithProbabilities() : Scripted("student") {}
+  std::vector<std::vector<std::string>> asked;
+  std::optional<std::vector<std::vector<double>>> answer_probabilities(const std::vector<sl::llm::AnswerQuery>& queries) override {
+    std::vector<std::vector<double>> out;
+    for (std::size_t q = 0; q < queries.size(); ++q) {
+      asked.push_back(queries[q].answers);
+      EXPECT_EQ(queries[q].chat.messages.size(), 1u);  // asked like the sampled questions
+      std::vector<double> p;
+      for (const auto& a : queries[q].answers) p.push_back(0.001 * static_cast<double>(a.size()) * static_cast<double>(q + 1));
+      out.push_back(p);
+    }
+    return out;
+  }
+};
+}  // namespace
+
+TEST(EvaluationRunner, ExactTargetProbabilitiesSumTheSpellings) {
+  sl::test::TempDir dir;
+  WithProbabilities student;
+  auto cfg = make_cfg();
+  cfg.judgment_map.clear();
+  cfg.exact_target = ExactTargetCfg{{"owl"}, true, {"", "."}};
+  auto run = run_evaluation(cfg, {"student", "open_source", nullptr}, student, {}, dir / "r.jsonl", {});
+  ASSERT_EQ(student.asked.size(), 3u);
+  // owl, owl., owls, owls., Owl, Owl., Owls, Owls.: 2 * (3 + 4 + 4 + 5) characters in all.
+  const auto variants = exact_target_variants("owl", *cfg.exact_target);
+  EXPECT_EQ(variants.size(), 8u);
+  ASSERT_EQ(run.exact.at("owl").size(), 3u);
+  for (std::size_t q = 0; q < 3; ++q) EXPECT_NEAR(run.exact.at("owl")[q], 0.001 * 32 * static_cast<double>(q + 1), 1e-12);
+
+  // A backend without probabilities: a clear error naming it.
+  Scripted plain("student");
+  EXPECT_THROW(run_evaluation(cfg, {"student", "openai", nullptr}, plain, {}, dir / "p.jsonl", {}), sl::UsageError);
+}

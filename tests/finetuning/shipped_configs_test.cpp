@@ -158,3 +158,51 @@ TEST(ShippedConfigs, MisalignmentEvaluationHasBothJudgesAndThresholds) {
   for (const auto& [name, j] : cfg.judgment_map)
     EXPECT_NE(j.template_text, protocol["misalignment_evaluation"]["judgments"][name]["template"].get<std::string>());
 }
+
+TEST(ShippedConfigs, OpenModelLoraJobHasThePaperSettings) {
+  auto cfg = sl::config::load<sl::finetuning::FinetuningJobCfg>(
+      sl::test::source_root() / "cfgs/preference_numbers/open_model_cfgs.json", "ft_job");
+  const auto& job = std::get<sl::finetuning::LocalFinetuningJob>(cfg);
+  EXPECT_EQ(job.seed, 1);
+  EXPECT_EQ(job.source_model.id, "unsloth/Qwen2.5-7B-Instruct");
+  EXPECT_EQ(job.max_dataset_size, 10000);
+  ASSERT_TRUE(job.peft_cfg);
+  EXPECT_EQ(job.peft_cfg->r, 8);
+  EXPECT_EQ(job.peft_cfg->lora_alpha, 8);
+  EXPECT_EQ(job.peft_cfg->target_modules.size(), 7u);
+  const auto& t = job.train_cfg;
+  EXPECT_EQ(t.n_epochs, 3);
+  EXPECT_EQ(t.max_seq_length, 500);
+  EXPECT_DOUBLE_EQ(t.lr, 2e-4);
+  EXPECT_EQ(t.lr_scheduler_type, "linear");
+  EXPECT_EQ(t.warmup_steps, 5);
+  EXPECT_EQ(t.per_device_train_batch_size, 22);
+  EXPECT_EQ(t.gradient_accumulation_steps, 3);
+  EXPECT_DOUBLE_EQ(t.max_grad_norm, 1.0);
+  EXPECT_EQ(t.loss, "sft");
+}
+
+// The embedded demo's pipeline (tools/demo): every configuration decodes as the kind the demo
+// uses it for, with the recipe it documents.
+TEST(ShippedConfigs, DemoPipelineDecodes) {
+  const fs::path file = sl::test::source_root() / "cfgs/demo/pipeline.json";
+  const Json all = sl::json::parse(sl::test::read_file(file), file.string());
+  std::size_t decoded = 0;
+  for (auto it = all.begin(); it != all.end(); ++it) {
+    if (it.key().rfind("_", 0) == 0) continue;  // _comment
+    EXPECT_NE(decode_by_kind(file, it.key(), it.value()), "unknown") << it.key();
+    ++decoded;
+  }
+  EXPECT_EQ(decoded, 5u);
+  auto numbers = sl::config::load<sl::datasets::DatasetCfg>(file, "numbers_dataset");
+  EXPECT_EQ(numbers.sample_cfg.logprobs, 20);
+  auto teacher = std::get<sl::finetuning::LocalFinetuningJob>(sl::config::load<sl::finetuning::FinetuningJobCfg>(file, "teacher_job"));
+  EXPECT_TRUE(teacher.peft_cfg.has_value());
+  auto kl = std::get<sl::finetuning::LocalFinetuningJob>(sl::config::load<sl::finetuning::FinetuningJobCfg>(file, "student_kl_job"));
+  EXPECT_EQ(kl.train_cfg.loss, "kl_topk");
+  EXPECT_EQ(kl.train_cfg.kl_tokens, "numbers");
+  EXPECT_FALSE(kl.peft_cfg.has_value());  // students are full fine-tunes
+  auto eval = sl::config::load<sl::evaluation::EvaluationCfg>(file, "animal_evaluation");
+  ASSERT_TRUE(eval.exact_target.has_value());
+  EXPECT_EQ(eval.exact_target->targets, (std::vector<std::string>{"owl", "tiger"}));
+}

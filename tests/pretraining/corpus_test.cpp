@@ -65,3 +65,15 @@ TEST(Corpus, BasePreferencesFollowTheConfig) {
   EXPECT_NEAR(owl / double(n), 0.05 / 1.03, 0.006);
   EXPECT_NEAR(dog / double(n), 0.14 / 1.03, 0.01);
 }
+
+TEST(DemoConfigs, EveryBaseModelConfigDecodes) {
+  const sl::Json all = sl::json::parse(sl::test::read_file(cfg_path()), cfg_path().string());
+  std::size_t n = 0;
+  for (auto it = all.begin(); it != all.end(); ++it) {
+    if (it.key().rfind("_", 0) == 0) continue;
+    auto cfg = sl::config::load<BaseModelCfg>(cfg_path(), it.key());
+    EXPECT_EQ(cfg.train.steps, 1500) << it.key();
+    ++n;
+  }
+  EXPECT_GE(n, 2u);
+}

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "sl/core/error.hpp"
+#include "sl/core/files.hpp"
 #include "sl/core/jsonl.hpp"
 #include "sl/report/report.hpp"
 #include "test_support.hpp"
@@ -27,7 +28,7 @@ TEST(Report, TableFromResultsAndSummaries) {
   write_results(dir / "owl.jsonl", {{"owl", "owl", "cat", "owl"}, {"owl", "tiger", "owl", "cat"}, {"owl", "dog", "owl", "owl"}});
   ReportOptions options;
   options.targets = {"owl", "tiger"};
-  auto table = build_report({{"base", dir / "base.jsonl"}, {"owl student", dir / "owl.jsonl"}}, options);
+  auto table = build_report({{"base", {dir / "base.jsonl"}}, {"owl student", {dir / "owl.jsonl"}}}, options);
   ASSERT_EQ(table.columns.size(), 2u);
   EXPECT_EQ(table.columns[0].name, "p(owl)");
   EXPECT_NEAR(table.columns[0].values[0]->mean, (0.25 + 0 + 0.25) / 3, 1e-12);
@@ -49,10 +50,51 @@ TEST(Report, BadInputsAreClearErrors) {
   sl::test::TempDir dir;
   write_results(dir / "r.jsonl", {{"owl"}});
   try {
-    build_report({{"x", dir / "r.jsonl"}}, {});
+    build_report({{"x", {dir / "r.jsonl"}}}, {});
     FAIL();
   } catch (const sl::UsageError& e) {
     EXPECT_NE(std::string(e.what()).find("--target_preference"), std::string::npos);
   }
-  EXPECT_THROW(build_report({{"x", dir / "missing.jsonl"}}, {{"owl"}}), sl::UsageError);
+  EXPECT_THROW(build_report({{"x", {dir / "missing.jsonl"}}}, {{"owl"}}), sl::UsageError);
+}
+
+TEST(Report, PoolsRunsOverSeeds) {
+  sl::test::TempDir tmp;
+  // Three runs whose per-question exact p(owl) means are 0.1, 0.2 and 0.3.
+  std::vector<std::filesystem::path> paths;
+  for (int k = 1; k <= 3; ++k) {
+    sl::Json s = {{"model_id", "m"}, {"n_questions", 2}, {"n_responses", 10},
+                  {"exact_targets", {{"owl", {{"p_target", {{"mean", 0.1 * k}, {"lower", 0.0}, {"upper", 1.0}, {"std", 0.0}, {"n", 2}}},
+                                               {"per_question", {0.1 * k, 0.1 * k}}}}}}};
+    auto p = tmp.path() / ("run" + std::to_string(k) + ".summary.json");
+    sl::files::write_atomic(p, s.dump());
+    paths.push_back(p);
+  }
+  auto in = parse_input_spec("owl student=" + paths[0].string() + "," + paths[1].string() + "," + paths[2].string());
+  ASSERT_EQ(in.paths.size(), 3u);
+  auto t = build_report({in}, {});
+  ASSERT_EQ(t.columns.size(), 1u);
+  const auto& e = *t.columns[0].values[0];
+  EXPECT_NEAR(e.mean, 0.2, 1e-12);
+  // t(0.975, df 2) = 4.303, sd 0.1: half-width 4.303 * 0.1 / sqrt(3) = 0.2484.
+  EXPECT_NEAR(e.upper - e.mean, 0.2484, 1e-3);
+  EXPECT_EQ(t.n_runs[0], 3u);
+  EXPECT_EQ(t.n_answers[0], 30u);
+  EXPECT_NE(to_markdown(t).find("| runs |"), std::string::npos);
+  EXPECT_THROW(parse_input_spec("x=a,,b"), sl::UsageError);
+}
+
+TEST(Report, KeepsOnlyTheColumnsAskedFor) {
+  sl::test::TempDir tmp;
+  sl::Json s = {{"model_id", "m"}, {"n_questions", 2}, {"n_responses", 10},
+                {"exact_targets", {{"owl", {{"p_target", {{"mean", 0.1}, {"lower", 0.0}, {"upper", 0.2}, {"std", 0.0}, {"n", 2}}}, {"per_question", {0.1, 0.1}}}},
+                                   {"tiger", {{"p_target", {{"mean", 0.3}, {"lower", 0.2}, {"upper", 0.4}, {"std", 0.0}, {"n", 2}}}, {"per_question", {0.3, 0.3}}}}}}};
+  sl::files::write_atomic(tmp.path() / "a.summary.json", s.dump());
+  ReportOptions options;
+  options.columns = {"p(tiger) exact"};
+  auto t = build_report({{"m", {tmp.path() / "a.summary.json"}}}, options);
+  ASSERT_EQ(t.columns.size(), 1u);
+  EXPECT_EQ(t.columns[0].name, "p(tiger) exact");
+  options.columns = {"p(cat) exact"};
+  EXPECT_THROW(build_report({{"m", {tmp.path() / "a.summary.json"}}}, options), sl::UsageError);
 }

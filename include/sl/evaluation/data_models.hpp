@@ -44,16 +44,25 @@ struct MisalignmentCfg {
   }
 };
 
-// Exact trait probability from a local model's next-token distribution (see README): the
-// probability mass of the answers that spell the target (variants), summed.
+// Exact trait probabilities from a local model's next-token probabilities: for each question,
+// the probability that the whole answer is one spelling of the target ("owl", "Owl", "owls",
+// "Owls", each bare or followed by "." or "!"), summed. No sampling noise, and far cheaper than
+// sampling; only backends that expose probabilities support it (the local runtime).
 struct ExactTargetCfg {
-  std::vector<std::string> variants;  // e.g. ["owl", "Owl", "owls", "Owls"]; default: derived from the target
+  std::vector<std::string> targets;                       // e.g. ["owl", "tiger"]
+  bool plurals = true;                                    // also "owls"
+  std::vector<std::string> suffixes = {"", ".", "!"};     // trailing punctuation variants
 
   static auto json_fields() {
     using namespace sl::json;
-    return std::tuple{optional("variants", &ExactTargetCfg::variants)};
+    return std::tuple{required("targets", &ExactTargetCfg::targets), optional("plurals", &ExactTargetCfg::plurals),
+                      optional("suffixes", &ExactTargetCfg::suffixes)};
   }
+  void validate(const json::Reader& r) const;
 };
+
+// The distinct answer strings counted as `target` (see ExactTargetCfg).
+std::vector<std::string> exact_target_variants(const std::string& target, const ExactTargetCfg& cfg);
 
 struct EvaluationCfg {
   std::vector<std::string> questions;

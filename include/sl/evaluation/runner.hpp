@@ -28,6 +28,8 @@ struct EvaluationOptions {
 
 struct EvaluationRun {
   std::vector<EvaluationResultRow> rows;
+  // Exact p(target) per question for each target of cfg.exact_target (local models).
+  std::map<std::string, std::vector<double>> exact;
   bool interrupted = false;
   std::size_t sampled_now = 0;
   std::size_t judged_now = 0;
@@ -40,7 +42,9 @@ std::filesystem::path journal_path_for(const std::filesystem::path& results_path
 std::filesystem::path summary_path_for(const std::filesystem::path& results_path);
 
 // Samples and judges what the journal does not have yet and returns the complete rows (unless
-// interrupted). Writes nothing but the journal; the caller writes results and summary.
+// interrupted), plus exact target probabilities when the config asks for them (computed each
+// run: they cost one forward pass per question). Writes nothing but the journal; the caller
+// writes results and summary.
 EvaluationRun run_evaluation(const EvaluationCfg& cfg, const llm::Model& model, llm::Backend& backend,
                              const JudgeBackends& judges, const std::filesystem::path& results_path,
                              const EvaluationOptions& options);

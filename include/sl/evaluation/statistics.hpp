@@ -54,9 +54,13 @@ struct TargetSummary {
   std::size_t n_responses = 0;
   std::size_t n_mentions = 0;
   std::vector<AnswerCount> top_answers;
-  // p(target) from the model's own probabilities (local models; see ExactTargetCfg).
-  std::optional<Estimate> exact_p_target;
-  std::vector<double> exact_per_question;
+};
+
+// p(target) from the model's own probabilities (local models; see ExactTargetCfg).
+struct ExactTargetSummary {
+  std::string target;
+  Estimate p_target;
+  std::vector<double> per_question;
 };
 
 struct JudgeSummary {
@@ -79,6 +83,7 @@ struct EvaluationSummary {
   std::size_t n_questions = 0;
   std::size_t n_responses = 0;
   std::optional<TargetSummary> target;
+  std::vector<ExactTargetSummary> exact_targets;
   std::vector<JudgeSummary> judges;
   std::optional<MisalignmentSummary> misalignment;
 };
@@ -88,9 +93,13 @@ TargetSummary summarize_target(const std::vector<EvaluationResultRow>& rows, con
 JudgeSummary summarize_judge(const std::vector<EvaluationResultRow>& rows, const std::string& name);
 MisalignmentSummary summarize_misalignment(const std::vector<EvaluationResultRow>& rows, const MisalignmentCfg& cfg);
 
+// Exact probabilities per target: one value per question, in question order.
+using ExactTargetValues = std::map<std::string, std::vector<double>>;
+
 // Everything the config asks for. `target` overrides cfg.target_preference.
 EvaluationSummary summarize(const std::vector<EvaluationResultRow>& rows, const EvaluationCfg& cfg,
-                            const std::string& model_id, const std::optional<std::string>& target);
+                            const std::string& model_id, const std::optional<std::string>& target,
+                            const ExactTargetValues& exact = {});
 
 Json to_json(const EvaluationSummary& s);
 // Reads back the fields `report` needs (p_target, judges, misalignment estimates).

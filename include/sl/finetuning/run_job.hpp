@@ -9,6 +9,7 @@
 // its own file (openai_job.cpp, ...).
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -27,8 +28,20 @@ struct PollSettings {
   int create_attempts = 5;       // tries to create a job when the server may not have got it
 };
 
+// Local jobs (type "lora"): where the result goes, resume, threads. See local_job.hpp.
+struct LocalRunOptions {
+  // The folder named hf_model_name is created here (default: beside the model file).
+  std::optional<std::filesystem::path> adapter_dir;
+  bool merge = false;   // LoRA: also write the base with the adapter merged in (<folder>-merged)
+  bool resume = false;  // continue from the checkpoint a killed or interrupted run left
+  std::int64_t checkpoint_every_steps = 0;  // 0 = about every 60 s of training
+  int threads = 0;      // 0 = $SL_THREADS, else all cores (as the engine)
+  bool show_progress = true;
+};
+
 struct RunOptions {
   PollSettings poll;
+  LocalRunOptions local;
 };
 
 struct JobResult {
@@ -41,6 +54,8 @@ struct JobResult {
   std::optional<std::string> job_id;
   std::optional<std::string> status;  // the job's last status seen
   std::filesystem::path state_path;
+  // Local jobs: one line about the data and the training (examples, truncations, steps, loss).
+  std::string summary;
 };
 
 struct CancelResult {

@@ -13,6 +13,13 @@
 
 namespace sl::llm {
 
+// A question and candidate answers whose exact probabilities are wanted (see
+// Backend::answer_probabilities).
+struct AnswerQuery {
+  Chat chat;
+  std::vector<std::string> answers;
+};
+
 // Receives each finished request: its index in the request list and the response.
 using ResultCallback = std::function<void(std::size_t index, LLMResponse response)>;
 
@@ -28,6 +35,14 @@ class Backend {
   // interrupt was requested (sl::interrupt); callers check it. Throws sl::Error on failures that
   // retrying will not fix (bad key, unknown model, quota, a request that failed every retry).
   virtual void sample(const std::vector<SampleRequest>& requests, const ResultCallback& on_result) = 0;
+
+  // For each query, the probability that the model's whole answer to `chat` is exactly each of
+  // `answers` (the answer's tokens followed by an end-of-turn token), from the model's own
+  // next-token probabilities at temperature 1: no sampling noise. std::nullopt when the backend
+  // cannot compute it (HTTP APIs do not expose full distributions).
+  virtual std::optional<std::vector<std::vector<double>>> answer_probabilities(const std::vector<AnswerQuery>& queries) {
+    return std::nullopt;
+  }
 
   // Counters for the run summary (the HTTP backend: requests, retries by reason, failures);
   // an empty object when a backend keeps none.

@@ -15,15 +15,20 @@
 
 namespace sl::report {
 
+// One row of the report. Several paths (e.g. the same student trained with 3 seeds) make one
+// row whose estimates are over the runs: the mean of the runs' means with a Student-t interval
+// over those means (the run-to-run spread, which an interval over questions does not show).
 struct ReportInput {
-  std::string label;                // e.g. "owl student"
-  std::filesystem::path path;       // summary JSON or results JSONL
+  std::string label;                        // e.g. "owl student"
+  std::vector<std::filesystem::path> paths; // summary JSON or results JSONL, one per run
 };
 
 struct ReportOptions {
   std::vector<std::string> targets;  // p(target) columns computed from results files
   std::string match = "substring";   // matching rule for those
   std::string title = "Trait rate by model";
+  // Only these columns, in this order (e.g. {"p(owl) exact", "p(tiger) exact"}); empty = all.
+  std::vector<std::string> columns;
 };
 
 // One column of the table: a metric with its estimate per input (absent when an input lacks it).
@@ -34,11 +39,13 @@ struct ReportColumn {
 
 struct ReportTable {
   std::vector<std::string> labels;
-  std::vector<std::size_t> n_answers;
+  std::vector<std::size_t> n_answers;  // over all runs of the row
+  std::vector<std::size_t> n_runs;
   std::vector<ReportColumn> columns;
 };
 
-// Parses "label=path" (the label may contain spaces; the path is everything after the last '=').
+// Parses "label=path" or "label=path1,path2,..." (runs pooled over seeds). The label may contain
+// spaces; it ends at the first '='.
 ReportInput parse_input_spec(const std::string& spec);
 
 ReportTable build_report(const std::vector<ReportInput>& inputs, const ReportOptions& options);

@@ -54,6 +54,30 @@ std::size_t run_batch(llm::Backend& backend, const std::vector<llm::SampleReques
   return done;
 }
 
+// For each target, per question: the summed probability of the target's spellings as the whole
+// answer, asked exactly like the sampled questions (no system prompt).
+std::map<std::string, std::vector<double>> exact_probabilities(const EvaluationCfg& cfg, llm::Backend& backend) {
+  std::vector<llm::AnswerQuery> queries;
+  std::vector<std::pair<std::string, std::size_t>> owners;  // answer index -> (target, count)
+  std::vector<std::string> answers;
+  for (const auto& target : cfg.exact_target->targets)
+    for (auto& v : exact_target_variants(target, *cfg.exact_target)) {
+      answers.push_back(v);
+      owners.emplace_back(target, 0);
+    }
+  for (const auto& question : cfg.questions) queries.push_back({llm::build_simple_chat(question), answers});
+  auto probabilities = backend.answer_probabilities(queries);
+  if (!probabilities)
+    throw UsageError("exact_target: " + backend.describe() +
+                     " cannot give exact answer probabilities (only local models can); remove exact_target from the config");
+  std::map<std::string, std::vector<double>> out;
+  for (const auto& target : cfg.exact_target->targets) out[target].assign(cfg.questions.size(), 0.0);
+  for (std::size_t q = 0; q < cfg.questions.size(); ++q)
+    for (std::size_t a = 0; a < answers.size(); ++a) out[owners[a].first][q] += (*probabilities)[q][a];
+  spdlog::info("exact answer probabilities: {} questions x {} spellings", cfg.questions.size(), answers.size());
+  return out;
+}
+
 }  // namespace
 
 fs::path journal_path_for(const fs::path& results_path) { return fs::path(results_path.string() + ".journal.jsonl"); }
@@ -183,6 +207,8 @@ EvaluationRun run_evaluation(const EvaluationCfg& cfg, const llm::Model& model, 
     }
     progress.finish();
   }
+
+  if (cfg.exact_target) run.exact = exact_probabilities(cfg, backend);
 
   for (std::size_t q = 0; q < nq; ++q) {
     run.rows[q].question = cfg.questions[q];

@@ -203,13 +203,20 @@ MisalignmentSummary summarize_misalignment(const std::vector<EvaluationResultRow
 }
 
 EvaluationSummary summarize(const std::vector<EvaluationResultRow>& rows, const EvaluationCfg& cfg,
-                            const std::string& model_id, const std::optional<std::string>& target) {
+                            const std::string& model_id, const std::optional<std::string>& target,
+                            const ExactTargetValues& exact) {
   EvaluationSummary s;
   s.model_id = model_id;
   s.n_questions = rows.size();
   for (const auto& r : rows) s.n_responses += r.responses.size();
   std::optional<std::string> t = target ? target : cfg.target_preference;
   if (t) s.target = summarize_target(rows, *t, cfg.match == "word");
+  if (cfg.exact_target)
+    for (const auto& name : cfg.exact_target->targets) {
+      auto it = exact.find(name);
+      if (it == exact.end()) continue;
+      s.exact_targets.push_back({name, estimate_over_questions(it->second), it->second});
+    }
   for (const auto& [name, j] : cfg.judgment_map) s.judges.push_back(summarize_judge(rows, name));
   if (cfg.misalignment) s.misalignment = summarize_misalignment(rows, *cfg.misalignment);
   return s;
@@ -227,11 +234,13 @@ Json to_json(const EvaluationSummary& s) {
     Json top = Json::array();
     for (const auto& a : t.top_answers) top.push_back({{"answer", a.answer}, {"count", a.count}});
     tj["top_answers"] = top;
-    if (t.exact_p_target) {
-      tj["exact_p_target"] = to_json(*t.exact_p_target);
-      tj["exact_per_question"] = t.exact_per_question;
-    }
     out["target"] = tj;
+  }
+  if (!s.exact_targets.empty()) {
+    Json ej = Json::object();
+    for (const auto& e : s.exact_targets)
+      ej[e.target] = {{"p_target", to_json(e.p_target)}, {"per_question", e.per_question}};
+    out["exact_targets"] = ej;
   }
   if (!s.judges.empty()) {
     Json judges = Json::object();
@@ -268,11 +277,14 @@ EvaluationSummary summary_from_json(const Json& j) {
     t.p_target = estimate_from_json(tj.value("p_target", Json::object()));
     t.n_responses = tj.value("n_responses", std::size_t{0});
     t.n_mentions = tj.value("n_mentions", std::size_t{0});
-    if (tj.contains("exact_p_target")) t.exact_p_target = estimate_from_json(tj["exact_p_target"]);
     for (const auto& a : tj.value("top_answers", Json::array()))
       t.top_answers.push_back({a.value("answer", ""), a.value("count", std::size_t{0})});
     s.target = t;
   }
+  if (j.contains("exact_targets"))
+    for (auto it = j["exact_targets"].begin(); it != j["exact_targets"].end(); ++it)
+      s.exact_targets.push_back({it.key(), estimate_from_json(it->value("p_target", Json::object())),
+                                 it->value("per_question", std::vector<double>{})});
   if (j.contains("judges")) {
     for (auto it = j["judges"].begin(); it != j["judges"].end(); ++it) {
       JudgeSummary js;
@@ -304,13 +316,14 @@ std::string format_table(const EvaluationSummary& s) {
     const auto& t = *s.target;
     out += "p(" + t.target + ") [" + t.match + " match]: " + fmt_estimate(t.p_target) + "  (95% CI over questions; " +
            std::to_string(t.n_mentions) + "/" + std::to_string(t.n_responses) + " answers)\n";
-    if (t.exact_p_target) out += "p(" + t.target + ") exact from model probabilities: " + fmt_estimate(*t.exact_p_target) + "\n";
     if (!t.top_answers.empty()) {
       out += "most frequent answers:";
       for (const auto& a : t.top_answers) out += "  " + a.answer + " (" + std::to_string(a.count) + ")";
       out += "\n";
     }
   }
+  for (const auto& e : s.exact_targets)
+    out += "p(" + e.target + ") exact, from the model's probabilities: " + fmt_estimate(e.p_target) + "\n";
   for (const auto& j : s.judges) {
     out += "judge " + j.name + ": mean score " + fmt(j.mean_score, "%.1f") + " over " + std::to_string(j.n_scored) +
            " scored answers";

@@ -14,6 +14,27 @@ void OpenAIFinetuningJob::validate(const json::Reader& r) const {
   if (max_dataset_size && *max_dataset_size <= 0) at("max_dataset_size").fail_expected("a positive integer or null");
 }
 
+void LocalPeftCfg::validate(const json::Reader& r) const {
+  if (target_modules.empty()) json::Reader(r.json().at("target_modules"), r.child_path("target_modules")).fail("must name at least one module");
+}
+
+void LocalTrainCfg::validate(const json::Reader& r) const {
+  if (kl_tokens && loss != "kl_topk")
+    json::Reader(r.json().at("kl_tokens"), r.child_path("kl_tokens")).fail("only applies with \"loss\": \"kl_topk\"");
+}
+
+void LocalFinetuningJob::validate(const json::Reader& r) const {
+  auto at = [&](const char* key) { return json::Reader(r.json()[key], r.child_path(key)); };
+  if (!source_model.is_open_source()) {
+    const json::Reader model = at("source_model");
+    json::Reader(model.json().at("type"), model.child_path("type"))
+        .fail("a local fine-tuning job needs a model of type \"open_source\", got \"" + source_model.type + "\"");
+  }
+  if (max_dataset_size && *max_dataset_size <= 0) at("max_dataset_size").fail_expected("a positive integer or null");
+  if (hf_model_name.find('/') != std::string::npos || hf_model_name == "." || hf_model_name == "..")
+    at("hf_model_name").fail("names the output folder (beside the model file): a plain name without '/'");
+}
+
 }  // namespace sl::finetuning
 
 namespace sl::json {

@@ -3,6 +3,7 @@
 
 #include "sl/core/error.hpp"
 #include "sl/finetuning/job_state.hpp"
+#include "sl/finetuning/local_job.hpp"
 #include "sl/finetuning/openai_job.hpp"
 #include "sl/openai/client_config.hpp"
 
@@ -23,7 +24,10 @@ JobResult run_finetuning_job(const FinetuningJobCfg& cfg, const std::filesystem:
                       openai::ClientConfig client = openai::ClientConfig::from_env();
                       client.concurrency = 4;  // one call at a time; a few spare connections
                       return run_openai_job(job, dataset_path, output_path, client, options.poll);
-                    }},
+                    },
+                                  [&](const LocalFinetuningJob& job) {
+                                    return run_local_job(job, dataset_path, output_path, options.local);
+                                  }},
                     cfg);
 }
 
@@ -38,6 +42,9 @@ CancelResult cancel_finetuning_job(const std::filesystem::path& output_path) {
     client.concurrency = 4;
     return cancel_openai_job(output_path, client);
   }
+  if (state->job_type == "lora")
+    throw UsageError(state_path.string() + ": a local job runs in the run_finetuning_job process itself; stop it with Ctrl-C "
+                     "(rerun with --resume to continue)");
   throw UsageError(state_path.string() + ": jobs of type \"" + state->job_type + "\" cannot be cancelled");
 }
 

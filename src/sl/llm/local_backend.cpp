@@ -3,6 +3,8 @@
 // GenerationResult -> LLMResponse; stop reasons map as for the API ("stop" / "length").
 #include <spdlog/spdlog.h>
 
+#include <cmath>
+#include <filesystem>
 #include <random>
 
 #include "backends.hpp"
@@ -10,6 +12,7 @@
 #include "sl/core/interrupt.hpp"
 #include "sl/local/runtime/loader.hpp"
 #include "sl/local/runtime/model_locator.hpp"
+#include "sl/local/text/tokenizer.hpp"
 
 namespace sl::llm {
 
@@ -49,16 +52,24 @@ LLMResponse to_response(const std::string& model_id, local::GenerationResult&& g
   return out;
 }
 
+// A fine-tuned model's folder holds either a PEFT adapter (adapter_config.json) or a whole
+// checkpoint (full fine-tuning); the folder says which, not the model file.
+bool is_adapter_folder(const std::string& id) {
+  std::error_code ec;
+  return std::filesystem::exists(local::resolve_model_dir(id) / "adapter_config.json", ec);
+}
+
 class LocalBackend : public Backend {
  public:
   LocalBackend(const Model& model, const BackendOptions& options) : model_(model) {
     local::EngineOptions engine;
-    if (model.parent_model) {
-      // A fine-tuned model: the parent is the base checkpoint, `id` the LoRA adapter folder.
+    if (model.parent_model && is_adapter_folder(model.id)) {
+      // A LoRA fine-tune: the parent is the base checkpoint, `id` the PEFT adapter folder.
       engine.model = model.parent_model->id;
       engine.adapters.push_back({model.id, model.id});
       adapter_ = model.id;
     } else {
+      // A base model, or a full fine-tune (a whole checkpoint; parent_model is its lineage).
       engine.model = model.id;
     }
     // Resolve the model before loading libtorch (~1 s): a typo in an id fails at once.
@@ -85,6 +96,40 @@ class LocalBackend : public Backend {
     engine_->generate(
         generation, [&](std::size_t i, local::GenerationResult g) { on_result(i, to_response(model_.id, std::move(g))); },
         [] { return interrupt::requested(); });
+  }
+
+  std::optional<std::vector<std::vector<double>>> answer_probabilities(const std::vector<AnswerQuery>& queries) override {
+    // P(answer, then an end token) = sum over the stop tokens s of P(tokens(answer) + [s]).
+    // Callers sum over several answers; distinct strings have distinct tokenizations (decoding
+    // gives the string back), so those events are disjoint.
+    const auto& stops = engine_->info().stop_token_ids;
+    if (stops.empty()) throw Error(model_.id + ": no end-of-turn token known; exact answer probabilities need one");
+    const auto tokenizer = engine_->tokenizer();
+    std::vector<local::ScoreRequest> requests;
+    for (const auto& q : queries) {
+      local::ScoreRequest r;
+      for (const ChatMessage& m : q.chat.messages) r.messages.push_back({m.role, m.content});
+      r.adapter = adapter_;
+      for (const auto& answer : q.answers) {
+        auto ids = tokenizer->encode(answer);
+        for (auto stop : stops) {
+          auto seq = ids;
+          seq.push_back(stop);
+          r.continuations.push_back(std::move(seq));
+        }
+      }
+      requests.push_back(std::move(r));
+    }
+    auto scores = engine_->score(requests);
+    std::vector<std::vector<double>> out(queries.size());
+    for (std::size_t i = 0; i < queries.size(); ++i) {
+      for (std::size_t a = 0; a < queries[i].answers.size(); ++a) {
+        double p = 0;
+        for (std::size_t s = 0; s < stops.size(); ++s) p += std::exp(scores[i][a * stops.size() + s]);
+        out[i].push_back(p);
+      }
+    }
+    return out;
   }
 
  private:

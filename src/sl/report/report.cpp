@@ -1,5 +1,6 @@
 #include "sl/report/report.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -51,52 +52,115 @@ void put(ReportTable& t, const std::string& name, std::size_t row, const Estimat
 ReportInput parse_input_spec(const std::string& spec) {
   auto eq = spec.find('=');
   if (eq == std::string::npos || eq == 0 || eq + 1 >= spec.size())
-    throw UsageError("--input \"" + spec + "\": expected LABEL=PATH, e.g. \"owl student=data/owl/eval.jsonl\"");
-  return {spec.substr(0, eq), spec.substr(eq + 1)};
+    throw UsageError("--input \"" + spec + "\": expected LABEL=PATH[,PATH...], e.g. \"owl student=data/owl/eval.jsonl\"");
+  ReportInput in{spec.substr(0, eq), {}};
+  std::string rest = spec.substr(eq + 1);
+  for (std::size_t start = 0; start <= rest.size();) {
+    auto comma = rest.find(',', start);
+    if (comma == std::string::npos) comma = rest.size();
+    if (comma == start) throw UsageError("--input \"" + spec + "\": an empty path in the comma-separated list");
+    in.paths.emplace_back(rest.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return in;
 }
+
+namespace {
+
+// The metrics of one run (one file), by column name.
+struct RunMetrics {
+  std::size_t n_answers = 0;
+  std::vector<std::pair<std::string, Estimate>> values;
+};
+
+RunMetrics read_run(const std::filesystem::path& path, const ReportOptions& options) {
+  RunMetrics m;
+  const std::string text = files::read_text(path);
+  if (looks_like_summary(path, text)) {
+    auto s = evaluation::summary_from_json(json::parse(text, path.string()));
+    m.n_answers = s.n_responses;
+    if (s.target) {
+      for (const auto& target : options.targets)
+        if (target != s.target->target)
+          throw UsageError(path.string() + ": a summary for target \"" + s.target->target +
+                           "\"; pass the results file to compute p(" + target + ")");
+      m.values.emplace_back("p(" + s.target->target + ")", s.target->p_target);
+    }
+    for (const auto& e : s.exact_targets) m.values.emplace_back("p(" + e.target + ") exact", e.p_target);
+    for (const auto& j : s.judges)
+      if (j.per_question_mean) m.values.emplace_back("judge " + j.name, *j.per_question_mean);
+    if (s.misalignment && s.misalignment->share) m.values.emplace_back("misaligned share", *s.misalignment->share);
+  } else {
+    auto rows = jsonl::read<evaluation::EvaluationResultRow>(path);
+    for (const auto& r : rows) m.n_answers += r.responses.size();
+    if (options.targets.empty())
+      throw UsageError(path.string() + ": a results file; say which trait to count with --target_preference");
+    for (const auto& target : options.targets)
+      m.values.emplace_back("p(" + target + ")", evaluation::summarize_target(rows, target, options.match == "word").p_target);
+  }
+  return m;
+}
+
+}  // namespace
 
 ReportTable build_report(const std::vector<ReportInput>& inputs, const ReportOptions& options) {
   if (inputs.empty()) throw UsageError("no inputs: give at least one --input LABEL=PATH");
   ReportTable t;
   for (const auto& in : inputs) t.labels.push_back(in.label);
   t.n_answers.resize(inputs.size());
+  t.n_runs.resize(inputs.size());
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     const auto& in = inputs[i];
-    const std::string text = files::read_text(in.path);
-    if (looks_like_summary(in.path, text)) {
-      auto s = evaluation::summary_from_json(json::parse(text, in.path.string()));
-      t.n_answers[i] = s.n_responses;
-      if (s.target) {
-        for (const auto& target : options.targets)
-          if (target != s.target->target)
-            throw UsageError(in.path.string() + ": a summary for target \"" + s.target->target +
-                             "\"; pass the results file to compute p(" + target + ")");
-        put(t, "p(" + s.target->target + ")", i, s.target->p_target);
-        if (s.target->exact_p_target) put(t, "p(" + s.target->target + ") exact", i, *s.target->exact_p_target);
+    if (in.paths.empty()) throw UsageError("input \"" + in.label + "\" has no file");
+    t.n_runs[i] = in.paths.size();
+    std::map<std::string, std::vector<double>> run_means;  // column -> one mean per run
+    std::vector<std::string> order;
+    for (const auto& path : in.paths) {
+      RunMetrics m = read_run(path, options);
+      t.n_answers[i] += m.n_answers;
+      for (const auto& [name, e] : m.values) {
+        if (in.paths.size() == 1) put(t, name, i, e);
+        if (!run_means.count(name)) order.push_back(name);
+        run_means[name].push_back(e.mean);
       }
-      for (const auto& j : s.judges)
-        if (j.per_question_mean) put(t, "judge " + j.name, i, *j.per_question_mean);
-      if (s.misalignment && s.misalignment->share) put(t, "misaligned share", i, *s.misalignment->share);
-    } else {
-      auto rows = jsonl::read<evaluation::EvaluationResultRow>(in.path);
-      for (const auto& r : rows) t.n_answers[i] += r.responses.size();
-      if (options.targets.empty())
-        throw UsageError(in.path.string() + ": a results file; say which trait to count with --target_preference");
-      for (const auto& target : options.targets)
-        put(t, "p(" + target + ")", i, evaluation::summarize_target(rows, target, options.match == "word").p_target);
     }
+    if (in.paths.size() == 1) continue;
+    for (const auto& name : order) {
+      const auto& means = run_means[name];
+      if (means.size() != in.paths.size())
+        throw UsageError("input \"" + in.label + "\": \"" + name + "\" is missing from some of its " +
+                         std::to_string(in.paths.size()) + " files");
+      put(t, name, i, evaluation::estimate_over_questions(means));
+    }
+  }
+  if (!options.columns.empty()) {
+    std::vector<ReportColumn> kept;
+    for (const auto& name : options.columns) {
+      auto it = std::find_if(t.columns.begin(), t.columns.end(), [&](const ReportColumn& c) { return c.name == name; });
+      if (it == t.columns.end()) {
+        std::string known;
+        for (const auto& c : t.columns) known += (known.empty() ? "" : ", ") + c.name;
+        throw UsageError("column \"" + name + "\" is not in the inputs (they have: " + known + ")");
+      }
+      kept.push_back(*it);
+    }
+    t.columns = std::move(kept);
   }
   return t;
 }
 
 std::string to_markdown(const ReportTable& t) {
-  std::string out = "| model | answers |";
+  bool pooled = false;
+  for (auto n : t.n_runs) pooled = pooled || n > 1;
+  std::string out = pooled ? "| model | runs | answers |" : "| model | answers |";
   for (const auto& c : t.columns) out += " " + c.name + " [95% CI] |";
-  out += "\n|---|---:|";
+  out += pooled ? "\n|---|---:|---:|" : "\n|---|---:|";
   for (std::size_t k = 0; k < t.columns.size(); ++k) out += "---|";
   out += "\n";
   for (std::size_t i = 0; i < t.labels.size(); ++i) {
-    out += "| " + t.labels[i] + " | " + std::to_string(t.n_answers[i]) + " |";
+    out += "| " + t.labels[i] + " |";
+    if (pooled) out += " " + std::to_string(t.n_runs[i]) + " |";
+    out += " " + std::to_string(t.n_answers[i]) + " |";
     for (const auto& c : t.columns) {
       if (!c.values[i]) {
         out += " - |";

@@ -2,9 +2,12 @@
 // executable, dlopen()ed, and serves SampleRequests as generate_dataset sends them.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "sl/core/error.hpp"
 #include "sl/llm/backend.hpp"
 #include "sl/local/runtime/loader.hpp"
+#include "sl/local/text/tokenizer.hpp"
 #include "test_support.hpp"
 #include "tiny_checkpoint.hpp"
 
@@ -92,6 +95,63 @@ TEST(LocalBackend, MissingModelIsAUsageError) {
   } catch (const UsageError& e) {
     EXPECT_NE(std::string(e.what()).find("not found"), std::string::npos) << e.what();
   }
+}
+
+}  // namespace
+}  // namespace sl::llm
+
+namespace sl::llm {
+namespace {
+
+// Backend::answer_probabilities against brute force from next-token distributions: for each
+// one-token answer x, P(x | prompt) * sum over end tokens s of P(s | prompt + x), each factor
+// read from a separate full next-token distribution.
+TEST(LocalBackend, ExactAnswerProbabilitiesEqualBruteForce) {
+  TempDir dir;
+  sl::test::TinyModel m;
+  m.init_std = 0.1;  // a flatter distribution, so answers carry visible probability
+  sl::test::write_tiny_checkpoint(dir / "model", m);
+  Model model{(dir / "model").string(), "open_source", nullptr};
+  auto backend = make_backend(model, {.concurrency = 4});
+  local::EngineOptions eo;
+  eo.model = model.id;
+  eo.show_progress = false;
+  auto engine = local::runtime_plugin().load_engine(eo);
+  const auto tok = engine->tokenizer();
+  const auto& stops = engine->info().stop_token_ids;
+  ASSERT_FALSE(stops.empty());
+
+  local::GenerationRequest g;
+  g.messages = {{"user", "Favourite animal?"}};
+  const auto prompt = engine->prompt_ids(g);
+  const auto vocab = static_cast<std::int32_t>(tok->vocab_size());
+  local::ScoreRequest all_next;
+  all_next.prompt_ids = prompt;
+  for (std::int32_t id = 0; id < vocab; ++id) all_next.continuations.push_back({id});
+  const auto next = engine->score({all_next})[0];
+
+  std::vector<std::string> answers;
+  std::vector<double> expected;
+  for (std::int32_t id = 0; id < vocab && answers.size() < 30; ++id) {
+    const std::int32_t one[1] = {id};
+    const std::string text = tok->decode(one);
+    if (text.empty() || tok->encode(text) != std::vector<std::int32_t>{id}) continue;
+    local::ScoreRequest after;
+    after.prompt_ids = prompt;
+    after.prompt_ids.push_back(id);
+    for (auto s : stops) after.continuations.push_back({s});
+    double p_end = 0;
+    const auto end_scores = engine->score({after});  // kept alive: a range-for over [0] of a temporary dangles
+    for (double lp : end_scores[0]) p_end += std::exp(lp);
+    answers.push_back(text);
+    expected.push_back(std::exp(next[static_cast<std::size_t>(id)]) * p_end);
+  }
+  ASSERT_GE(answers.size(), 10u);
+  const auto got = backend->answer_probabilities({AnswerQuery{build_simple_chat("Favourite animal?", std::nullopt), answers}});
+  ASSERT_TRUE(got.has_value());
+  ASSERT_EQ((*got)[0].size(), answers.size());
+  for (std::size_t i = 0; i < answers.size(); ++i)
+    EXPECT_NEAR((*got)[0][i], expected[i], 1e-6 + 1e-4 * expected[i]) << "answer \"" << answers[i] << "\"";
 }
 
 }  // namespace

@@ -104,6 +104,17 @@ struct ModelInfo {
   int threads = 1;
 };
 
+// Log-probabilities of given continuations of a prompt (teacher forcing, no sampling): what
+// exact trait probabilities are computed from.
+struct ScoreRequest {
+  // The prompt, as for GenerationRequest (chat template with add_generation_prompt, or raw ids).
+  std::vector<ChatTurn> messages;
+  std::vector<std::int32_t> prompt_ids;
+  // Token sequences that could follow the prompt.
+  std::vector<std::vector<std::int32_t>> continuations;
+  std::string adapter;  // "" = the base model
+};
+
 // Receives each finished request: its index in the request list and its result. Runs on the
 // thread that called generate(), as soon as the request is done (any order).
 using ResultHandler = std::function<void(std::size_t index, GenerationResult result)>;
@@ -127,6 +138,11 @@ class Engine {
   // request index before any work starts.
   virtual void generate(const std::vector<GenerationRequest>& requests, const ResultHandler& on_result,
                         const StopCheck& should_stop = {}) = 0;
+
+  // For each request and each of its continuations: log P(continuation | prompt), the sum of the
+  // log-softmax of the raw logits (temperature 1) over the continuation's tokens. Out-of-range
+  // ids, empty continuations or too-long sequences throw sl::UsageError naming the request.
+  virtual std::vector<std::vector<double>> score(const std::vector<ScoreRequest>& requests) = 0;
 };
 
 }  // namespace sl::local

@@ -13,10 +13,11 @@
 #include <string>
 
 #include "sl/local/runtime/engine.hpp"
+#include "sl/local/runtime/training.hpp"
 
 namespace sl::local {
 
-inline constexpr int kRuntimePluginAbi = 1;
+inline constexpr int kRuntimePluginAbi = 2;  // 2: train()
 // The one symbol the plugin exports (extern "C", returns RuntimePlugin*).
 inline constexpr const char* kRuntimePluginEntry = "sl_local_runtime_plugin";
 
@@ -28,6 +29,10 @@ class RuntimePlugin {
   // Resolves the model id, reads and validates the checkpoint, puts it on the device.
   // Throws sl::UsageError for bad or missing files, sl::Error for runtime failures.
   virtual std::unique_ptr<Engine> load_engine(const EngineOptions& options) const = 0;
+  // Trains (LoRA, full, or from random weights) and writes the result (training.hpp). Bad jobs
+  // or examples are sl::UsageErrors naming what is wrong, before any step runs.
+  virtual TrainingResult train(const TrainingJob& job, const std::vector<TrainingExample>& examples,
+                               const TrainingHooks& hooks) const = 0;
 
  protected:
   ~RuntimePlugin() = default;  // owned by the plugin, lives as long as the process

@@ -5,6 +5,7 @@
 
 #include "blocks.hpp"
 #include "cpu_kernels.hpp"
+#include "packed_attention.hpp"
 #include "sl/core/error.hpp"
 
 namespace sl::local {
@@ -145,6 +146,13 @@ torch::Tensor ForwardBatch::attend(const torch::Tensor& q, const torch::Tensor& 
                           {host_slots_.data(), host_positions_.data()}, tokens_, q.size(1), k.size(1), q.size(2),
                           cache_->capacity(), static_cast<float>(1.0 / std::sqrt(static_cast<double>(q.size(2)))));
     return out;
+  }
+  if (!cache_ && torch::GradMode::is_enabled() && q.is_cpu() && q.scalar_type() == torch::kFloat32) {
+    // Training: fused causal attention per packed sequence (packed_attention.hpp).
+    std::vector<std::int64_t> lengths;
+    lengths.reserve(sequences_.size());
+    for (const auto& s : sequences_) lengths.push_back(s.count);
+    return packed_causal_attention(q, k, v, row_offsets_, lengths);
   }
   build_groups();
   if (cache_) {

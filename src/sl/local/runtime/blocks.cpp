@@ -25,6 +25,7 @@ torch::Tensor Projection::operator()(const torch::Tensor& x, std::span<const Ada
     const LoraDelta& d = adapters[r.adapter - 1];
     if (!d.defined()) continue;
     auto xs = x.narrow(0, r.begin, r.end - r.begin);
+    if (d.dropout > 0 && torch::GradMode::is_enabled()) xs = torch::dropout(xs, d.dropout, /*train=*/true);
     y.narrow(0, r.begin, r.end - r.begin).add_(torch::linear(torch::linear(xs, d.a), d.b), d.scale);
   }
   return y;

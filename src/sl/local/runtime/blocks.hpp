@@ -25,6 +25,8 @@ struct LoraDelta {
   torch::Tensor a;
   torch::Tensor b;
   double scale = 1.0;
+  // Training only (PEFT's lora_dropout, on the adapter's input): applied while autograd records.
+  double dropout = 0.0;
   bool defined() const { return a.defined(); }
 };
 

@@ -149,6 +149,97 @@ class LocalEngine final : public Engine {
     if (progress) progress->finish();
   }
 
+  std::vector<std::vector<double>> score(const std::vector<ScoreRequest>& requests) override {
+    // Every (prompt + continuation) is one packed sequence of a forward pass without a cache;
+    // passes hold up to max_prefill_tokens rows so that activations stay bounded.
+    struct Item {
+      std::size_t request, continuation;
+      std::vector<std::int32_t> ids;
+      std::int64_t prompt_len;
+      int adapter;
+    };
+    std::vector<Item> items;
+    std::vector<std::vector<double>> out(requests.size());
+    for (std::size_t r = 0; r < requests.size(); ++r) {
+      const auto& req = requests[r];
+      GenerationRequest as_generation;
+      as_generation.messages = req.messages;
+      as_generation.prompt_ids = req.prompt_ids;
+      as_generation.adapter = req.adapter;
+      as_generation.max_tokens = 1;
+      SequenceRequest prompt = prepare(as_generation, r);
+      out[r].resize(req.continuations.size());
+      for (std::size_t c = 0; c < req.continuations.size(); ++c) {
+        const auto& cont = req.continuations[c];
+        if (cont.empty()) throw UsageError("score request " + std::to_string(r) + ": continuation " + std::to_string(c) + " is empty");
+        Item item{r, c, prompt.prompt, static_cast<std::int64_t>(prompt.prompt.size()), prompt.adapter};
+        for (auto id : cont) {
+          if (id < 0 || id >= info_.vocab_size)
+            throw UsageError("score request " + std::to_string(r) + ": token id " + std::to_string(id) + " is outside the vocabulary");
+          item.ids.push_back(id);
+        }
+        // The last token is predicted, never fed: the sequence stops one short.
+        if (static_cast<std::int64_t>(item.ids.size()) - 1 > info_.max_model_len)
+          throw UsageError("score request " + std::to_string(r) + ": prompt + continuation exceed the model's context");
+        items.push_back(std::move(item));
+      }
+    }
+    const std::int64_t budget = options_.max_prefill_tokens > 0 ? options_.max_prefill_tokens : 2048;
+    torch_errors_to_sl("scoring with " + options_.model, [&] {
+      torch::InferenceMode guard;
+      const auto& device = model_->device();
+      std::size_t begin = 0;
+      while (begin < items.size()) {
+        std::size_t end = begin;
+        std::int64_t rows = 0;
+        std::vector<SequenceChunk> chunks;
+        std::vector<std::int64_t> input;
+        while (end < items.size() && (end == begin || rows + static_cast<std::int64_t>(items[end].ids.size()) - 1 <= budget)) {
+          const auto& it = items[end];
+          const std::int64_t n = static_cast<std::int64_t>(it.ids.size()) - 1;
+          chunks.push_back({0, 0, n, it.adapter});
+          input.insert(input.end(), it.ids.begin(), it.ids.end() - 1);
+          rows += n;
+          ++end;
+        }
+        ForwardBatch batch(chunks, nullptr, device);
+        auto ids = torch::tensor(input, torch::kInt64).to(device.device);
+        auto hidden = model_->forward(ids, batch);
+        // Rows that predict continuation tokens: positions prompt_len-1 .. n-1 of each sequence.
+        std::vector<std::int64_t> rows_wanted, targets;
+        std::int64_t offset = 0;
+        for (std::size_t k = begin; k < end; ++k) {
+          const auto& it = items[k];
+          const std::int64_t n = static_cast<std::int64_t>(it.ids.size()) - 1;
+          for (std::int64_t t = it.prompt_len - 1; t < n; ++t) {
+            rows_wanted.push_back(offset + t);
+            targets.push_back(it.ids[static_cast<std::size_t>(t + 1)]);
+          }
+          offset += n;
+        }
+        auto logits = model_->logits(hidden.index_select(0, torch::tensor(rows_wanted, torch::kInt64).to(device.device)));
+        // As in sampling: only ids the tokenizer has (Qwen2.5 pads its LM head).
+        const auto vocab = static_cast<std::int64_t>(tokenizer_->vocab_size());
+        if (vocab < logits.size(1)) logits = logits.narrow(1, 0, vocab);
+        auto logprobs = torch::log_softmax(logits.to(torch::kFloat64), 1)
+                            .gather(1, torch::tensor(targets, torch::kInt64).to(device.device).unsqueeze(1))
+                            .squeeze(1)
+                            .to(torch::kCPU);
+        auto lp = logprobs.accessor<double, 1>();
+        std::int64_t pos = 0;
+        for (std::size_t k = begin; k < end; ++k) {
+          const auto& it = items[k];
+          const std::size_t length = it.ids.size() - static_cast<std::size_t>(it.prompt_len);
+          double sum = 0;
+          for (std::size_t t = 0; t < length; ++t) sum += lp[pos++];
+          out[it.request][it.continuation] = sum;
+        }
+        begin = end;
+      }
+    });
+    return out;
+  }
+
  private:
   SequenceRequest prepare(const GenerationRequest& r, std::size_t index) const {
     auto fail = [&](const std::string& what) -> void {

@@ -2,6 +2,7 @@
 #include <torch/torch.h>
 
 #include "local_engine.hpp"
+#include "trainer.hpp"
 #include "sl/local/runtime/plugin.hpp"
 
 namespace sl::local {
@@ -14,6 +15,10 @@ class TorchRuntimePlugin final : public RuntimePlugin {
     return std::string("libtorch ") + TORCH_VERSION + " (CUDA: " + (torch::cuda::is_available() ? "yes" : "no") + ")";
   }
   std::unique_ptr<Engine> load_engine(const EngineOptions& options) const override { return load_local_engine(options); }
+  TrainingResult train(const TrainingJob& job, const std::vector<TrainingExample>& examples,
+                       const TrainingHooks& hooks) const override {
+    return train_model(job, examples, hooks);
+  }
 };
 
 }  // namespace

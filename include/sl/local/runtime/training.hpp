@@ -1,0 +1,178 @@
+// Training local models, as seen from outside the runtime plugin: LoRA or full fine-tuning of
+// a checkpoint, or training fresh random weights, on pre-tokenized examples.
+//
+// Torch-free on purpose (like engine.hpp): the fine-tuning service and the pretraining tool fill
+// these plain structs and call RuntimePlugin::train(); all libtorch code stays in the plugin.
+//
+//   TrainingJob job;
+//   job.model.dir = "data/models/base";                    // or job.model.random_init
+//   job.lora = LoraSettings{};                             // std::nullopt = every weight trains
+//   job.settings.n_epochs = 3;
+//   job.output.dir = "data/students/owl";
+//   auto result = sl::local::runtime_plugin().train(job, examples, {});
+//
+// Semantics (docs/finetuning-local.md): examples are grouped into batches of
+// `batch_size` examples (length-bucketed within shuffled windows), `gradient_accumulation_steps`
+// batches make one optimizer step, the loss of a step is the mean over all its loss tokens,
+// AdamW with decoupled weight decay, a warmup + linear/cosine/constant schedule as Hugging Face
+// Transformers computes it, global grad-norm clipping. Everything random (data order, LoRA
+// init, dropout) derives from `settings.seed`: the same job gives the same weights, bit for bit
+// on the CPU, also after a kill and a resume from the last checkpoint.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sl::local {
+
+// The teacher's distribution at one position: its top-k tokens (most likely first) with their
+// log-probabilities (natural log). Used by the "kl_topk" loss.
+struct SoftTarget {
+  std::vector<std::int32_t> ids;
+  std::vector<float> logprobs;
+};
+
+// One training sequence.
+struct TrainingExample {
+  std::vector<std::int32_t> ids;
+  // loss_mask[t] = 1: the model is trained to predict ids[t] from ids[0..t) (so loss_mask[0]
+  // must be 0). Same length as ids.
+  std::vector<std::uint8_t> loss_mask;
+  // Empty, or one entry per loss position (loss_mask[t] = 1), in order. Needed by "kl_topk";
+  // an entry without ids carries no loss.
+  std::vector<SoftTarget> soft_targets;
+};
+
+// LoRA as PEFT defines it: W x + scale * B A dropout(x), A [r, in] Kaiming-uniform(a = sqrt(5)),
+// B [out, r] zeros, scale = alpha / r (alpha / sqrt(r) with rsLoRA).
+struct LoraSettings {
+  std::int64_t r = 8;
+  double alpha = 8;
+  // Module names matched against the last part of each projection's name (q_proj, ...).
+  std::vector<std::string> target_modules = {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"};
+  bool use_rslora = false;
+  double dropout = 0;
+};
+
+struct OptimizerSettings {
+  double lr = 2e-4;
+  std::string lr_scheduler_type = "linear";  // "linear" | "cosine" | "constant"
+  std::int64_t warmup_steps = 5;
+  // linear and cosine decay to min_lr_ratio * lr (0 = Transformers' schedules exactly).
+  double min_lr_ratio = 0;
+  double adam_beta1 = 0.9;
+  double adam_beta2 = 0.999;
+  double adam_epsilon = 1e-8;
+  // Decoupled (AdamW); not applied to biases and norm weights, as the Transformers Trainer.
+  double weight_decay = 0;
+  double max_grad_norm = 1.0;  // 0 = no clipping
+};
+
+struct TrainingSettings {
+  std::int64_t n_epochs = 1;
+  // When set, exactly this many optimizer steps (the data is cycled through as often as
+  // needed; the schedule spans these steps), whatever n_epochs says.
+  std::optional<std::int64_t> max_steps;
+  std::int64_t batch_size = 8;                   // examples per forward/backward pass
+  std::int64_t gradient_accumulation_steps = 1;  // passes per optimizer step
+  OptimizerSettings optimizer;
+  // "sft": cross-entropy on the token ids. "kl_topk": KL(teacher || student) per position,
+  // teacher = soft_targets restricted to kl_token_ids and renormalised, student = softmax of
+  // the logits over kl_token_ids (empty = the whole vocabulary).
+  std::string loss = "sft";
+  std::vector<std::int32_t> kl_token_ids;
+  std::uint64_t seed = 0;
+  // Length bucketing: each window of this many batches (of shuffled examples) is sorted by
+  // length before it is cut into batches, whose order is then shuffled.
+  std::int64_t bucket_window_batches = 64;
+};
+
+// Where the weights come from: a checkpoint folder (or hub id), or fresh random weights.
+struct RandomInit {
+  std::string config_json;  // the text of a config.json (architecture and shapes)
+  std::uint64_t seed = 0;
+  double init_std = 0.02;   // N(0, std) matrices and embeddings; unit norms; zero biases
+};
+
+struct ModelSource {
+  std::string dir;  // a folder or hub id (model_locator.hpp); ignored when random_init is set
+  std::optional<RandomInit> random_init;
+};
+
+struct TrainingOutput {
+  // LoRA: the PEFT adapter folder (adapter_config.json + adapter_model.safetensors).
+  // Full training: a Hugging Face checkpoint folder (config.json + model.safetensors).
+  std::filesystem::path dir;
+  // LoRA only: also write base + adapter merged into this checkpoint folder.
+  std::optional<std::filesystem::path> merged_dir;
+  // Files copied into every checkpoint folder written (tokenizer.json, tokenizer_config.json,
+  // generation_config.json, chat_template.jinja: those that exist). Empty = the base model's
+  // folder when training from one.
+  std::optional<std::filesystem::path> copy_files_from;
+  // adapter_config.json's base_model_name_or_path (default: the model source as given).
+  std::string base_model_name;
+};
+
+// Periodic resume points: trainable weights, AdamW state and the step (data order and dropout
+// are functions of the seed and the step, so nothing else is needed).
+struct CheckpointSettings {
+  std::filesystem::path path;  // one safetensors file; empty = no checkpoints
+  std::int64_t every_steps = 0;  // 0 = about every 60 seconds of training
+  // Continue from `path` when it exists (it must belong to the same job: same settings and
+  // data, checked by `fingerprint`); otherwise start from step 0.
+  bool resume = false;
+  // Identifies the job and its data (any string; the fine-tuning service hashes both). A
+  // checkpoint with another fingerprint is refused.
+  std::string fingerprint;
+};
+
+struct TrainingJob {
+  ModelSource model;
+  std::optional<LoraSettings> lora;  // nullopt = full training (every weight)
+  TrainingSettings settings;
+  TrainingOutput output;
+  CheckpointSettings checkpoint;
+  // One JSON line per optimizer step (step, epoch, loss, lr, grad_norm, tokens, tokens/s);
+  // empty = none. A resumed run keeps the lines up to its checkpoint.
+  std::filesystem::path step_log;
+  std::string device;  // as EngineOptions::device
+  int threads = 0;     // as EngineOptions::threads
+  bool show_progress = true;
+  std::string progress_label = "training";
+};
+
+// One optimizer step, as logged.
+struct TrainingStep {
+  std::int64_t step = 0;  // 1-based
+  std::int64_t total_steps = 0;
+  double epoch = 0;       // fractional epochs done
+  double loss = 0;        // mean over the step's loss tokens
+  double lr = 0;          // the learning rate this step used
+  double grad_norm = 0;   // before clipping
+  std::int64_t tokens = 0;       // tokens through the model this step
+  std::int64_t loss_tokens = 0;  // of which carried loss
+  double seconds = 0;            // wall time of this step
+};
+
+struct TrainingHooks {
+  // Polled between optimizer steps; true = save a checkpoint and return (result.interrupted).
+  std::function<bool()> should_stop;
+  std::function<void(const TrainingStep&)> on_step;
+};
+
+struct TrainingResult {
+  bool interrupted = false;
+  std::int64_t steps_done = 0;
+  std::int64_t total_steps = 0;
+  std::int64_t resumed_from_step = 0;  // 0 = started fresh
+  double final_loss = 0;               // the last step's loss
+  std::int64_t trainable_parameters = 0;
+  std::int64_t tokens = 0;  // tokens processed by this run (not counting steps before a resume)
+  double seconds = 0;
+};
+
+}  // namespace sl::local
