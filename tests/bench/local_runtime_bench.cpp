@@ -25,7 +25,12 @@
 #include "sl/local/runtime/causal_lm.hpp"
 #include "sl/local/runtime/generator.hpp"
 
+#include "torch_bench_support.hpp"
+
 namespace {
+
+using sl::bench::matmul_gflops;
+using sl::bench::status_bytes;
 
 using namespace sl::local;
 namespace fs = std::filesystem;
@@ -47,35 +52,6 @@ ModelConfig bench_config() {
   c.tie_word_embeddings = true;
   c.eos_token_ids = {};
   return c;
-}
-
-// VmHWM / VmRSS of this process in bytes.
-std::size_t status_bytes(const char* key) {
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind(key, 0) == 0) {
-      std::istringstream s(line.substr(std::string(key).size()));
-      std::size_t kb = 0;
-      s >> kb;
-      return kb * 1024;
-    }
-  }
-  return 0;
-}
-
-double matmul_gflops() {
-  c10::InferenceMode guard;
-  auto a = torch::randn({2048, 2048}), b = torch::randn({2048, 2048});
-  torch::mm(a, b);
-  double best = 0;
-  for (int r = 0; r < 5; ++r) {
-    const auto t0 = Clock::now();
-    auto c = torch::mm(a, b);
-    const double s = std::chrono::duration<double>(Clock::now() - t0).count();
-    best = std::max(best, 2.0 * 2048 * 2048 * 2048 / s / 1e9);
-  }
-  return best;
 }
 
 std::vector<int> parse_list(const std::string& s) {

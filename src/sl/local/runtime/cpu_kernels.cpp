@@ -3,18 +3,13 @@
 // glibc's vector expf), and each hot loop is built for AVX-512, AVX2 and baseline x86-64,
 // picked at load time for the CPU at hand. Nothing here relies on infinities or NaNs.
 #include "cpu_kernels.hpp"
+#include "vector_clones.hpp"
 
 #include <ATen/Parallel.h>
 
 #include <algorithm>
 #include <cmath>
 #include <vector>
-
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define SL_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define SL_VECTOR_CLONES
-#endif
 
 namespace sl::local::cpu {
 

@@ -2,18 +2,13 @@
 // head_dim are the vectorised ones; each (sequence, kv head) is one task whose writes are
 // disjoint from every other task's, so results do not depend on the thread count.
 #include "packed_attention_kernels.hpp"
+#include "vector_clones.hpp"
 
 #include <ATen/Parallel.h>
 
 #include <algorithm>
 #include <cmath>
 #include <vector>
-
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define SL_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define SL_VECTOR_CLONES
-#endif
 
 namespace sl::local::train_kernels {
 

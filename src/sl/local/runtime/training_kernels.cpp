@@ -4,15 +4,10 @@
 // infinities or NaNs: masked maxima use a large finite sentinel. Each result is a fixed function
 // of the inputs on a given CPU, so training stays bitwise reproducible.
 #include "training_kernels.hpp"
+#include "vector_clones.hpp"
 
 #include <cmath>
 #include <vector>
-
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define SL_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define SL_VECTOR_CLONES
-#endif
 
 namespace sl::local::train_kernels {
 
