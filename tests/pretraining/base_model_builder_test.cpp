@@ -2,6 +2,10 @@
 // runtime plugin, a Hugging Face folder the runtime loads, the cache, and tokenization.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
+#include <set>
+
 #include "sl/core/config_file.hpp"
 #include "sl/core/files.hpp"
 #include "sl/core/json.hpp"

@@ -174,7 +174,8 @@ class LocalEngine final : public Engine {
         if (cont.empty()) throw UsageError("score request " + std::to_string(r) + ": continuation " + std::to_string(c) + " is empty");
         Item item{r, c, prompt.prompt, static_cast<std::int64_t>(prompt.prompt.size()), prompt.adapter};
         for (auto id : cont) {
-          if (id < 0 || id >= info_.vocab_size)
+          // Both bounds: Qwen2.5 pads its LM head beyond the tokenizer's ids, which are never scored.
+          if (id < 0 || id >= info_.vocab_size || id >= static_cast<std::int32_t>(tokenizer_->vocab_size()))
             throw UsageError("score request " + std::to_string(r) + ": token id " + std::to_string(id) + " is outside the vocabulary");
           item.ids.push_back(id);
         }
