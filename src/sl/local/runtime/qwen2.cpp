@@ -12,44 +12,27 @@
 // Rows are packed tokens of several sequences (attention.hpp); d = head_dim = hidden / heads.
 #include "qwen2.hpp"
 
+#include "pre_norm_decoder.hpp"
+
 #include "sl/core/error.hpp"
 
 namespace sl::local {
 
 namespace {
 
-class Qwen2ForCausalLM final : public CausalLM {
- public:
-  Qwen2ForCausalLM(const ModelConfig& config, const ComputeDevice& device, DecoderWeights weights)
-      : CausalLM(config, device, {.qkv = true, .o = false, .mlp = false}, std::move(weights)),
-        inv_freq_(rope_inverse_frequencies(config.head_dim, config.rope_theta).to(device.device)) {}
-
-  torch::Tensor forward(const torch::Tensor& ids, const ForwardBatch& batch) const override {
-    const double eps = config_.rms_norm_eps;
-    auto h = torch::embedding(w_.embed_tokens, ids);                               // [N, hidden]
-    const RotaryTables rope = rotary_tables(inv_freq_, batch.positions(), device_.dtype);  // [N, d/2]
-    for (std::size_t i = 0; i < w_.layers.size(); ++i) {
-      const DecoderLayerWeights& layer = w_.layers[i];
-      h = h + self_attention(rms_norm(h, layer.input_layernorm, eps), layer.self_attn, rope, config_,
-                             static_cast<std::int64_t>(i), batch);
-      h = h + swiglu_mlp(rms_norm(h, layer.post_attention_layernorm, eps), layer.mlp, batch);
-    }
-    return rms_norm(h, w_.norm, eps);  // [N, hidden]
-  }
-
- private:
-  torch::Tensor inv_freq_;  // [d/2] float32
-};
+// Qwen2 has biases on q, k and v only.
+DecoderBiases qwen2_biases(const ModelConfig&) { return {.qkv = true, .o = false, .mlp = false}; }
 
 }  // namespace
 
 Architecture qwen2_architecture() {
   return {"Qwen2ForCausalLM",
-          [](const ModelConfig&) { return DecoderBiases{.qkv = true, .o = false, .mlp = false}; },
+          qwen2_biases,
           [](const ModelConfig& config, const ComputeDevice& device, DecoderWeights weights) -> std::unique_ptr<CausalLM> {
             if (config.rope_scaling)
               throw UsageError("config.json: rope_scaling is not supported for Qwen2ForCausalLM");
-            return std::make_unique<Qwen2ForCausalLM>(config, device, std::move(weights));
+            return std::make_unique<PreNormDecoderLM>(config, device, qwen2_biases(config), std::move(weights),
+                                                      rope_inverse_frequencies(config.head_dim, config.rope_theta));
           }};
 }
 
