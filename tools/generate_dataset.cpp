@@ -61,7 +61,9 @@ int main(int argc, char** argv) {
     backend_options.concurrency = concurrency > 0 ? concurrency : static_cast<int>(cfg.concurrency.value_or(64));
     sl::datasets::GenerationPaths paths{raw_path, filtered_path, std::nullopt};
     if (!rejected_path.empty()) paths.rejected = rejected_path;
-    sl::datasets::GenerationOptions options{restart, config_path};
+    sl::datasets::GenerationOptions options;
+    options.restart = restart;
+    options.config_file = config_path;
 
     sl::interrupt::install();
     auto backend = sl::llm::make_backend(cfg.model, backend_options);

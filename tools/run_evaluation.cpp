@@ -61,7 +61,9 @@ int main(int argc, char** argv) {
       judges[name] = b.get();
     }
 
-    auto run = run_evaluation(cfg, model, *backend, judges, output_path, {restart});
+    EvaluationOptions run_options;
+    run_options.restart = restart;
+    auto run = run_evaluation(cfg, model, *backend, judges, output_path, run_options);
     if (run.interrupted) {
       std::fprintf(stderr, "run_evaluation: interrupted; progress is saved in %s; rerun the same command to resume\n",
                    run.journal.c_str());

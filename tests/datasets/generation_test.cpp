@@ -162,3 +162,35 @@ TEST(Generation, QuestionsPromptSetRepeatsEachQuestion) {
   EXPECT_EQ(prompts[2], "Favourite animal?");
   EXPECT_EQ(prompts[3], "Pick an animal.");
 }
+
+TEST(Generation, TwoShardsMergedWriteTheFilesOfOneRun) {
+  sl::test::TempDir dir;
+  auto cfg = make_cfg(25);
+  auto paths_in = [&](const std::string& folder) {
+    return GenerationPaths{dir / (folder + "/raw.jsonl"), dir / (folder + "/filtered.jsonl"),
+                           dir / (folder + "/rejected.jsonl")};
+  };
+  ScriptedBackend one;
+  generate_dataset(cfg, one, paths_in("one"), {});
+
+  const GenerationPaths split = paths_in("split");
+  std::size_t sampled = 0;
+  for (std::size_t rank = 0; rank < 2; ++rank) {
+    GenerationOptions options;
+    options.shard = {rank, 2};
+    ScriptedBackend backend;
+    auto summary = generate_dataset(cfg, backend, split, options);
+    EXPECT_EQ(summary.sampled_now, rank == 0 ? 13u : 12u);
+    EXPECT_EQ(summary.journal, dir / ("split/raw.jsonl.journal.shard-" + std::to_string(rank) + "-of-2.jsonl"));
+    EXPECT_FALSE(std::filesystem::exists(split.raw));  // a shard writes no outputs
+    sampled += backend.answered;
+  }
+  EXPECT_EQ(sampled, 25u);
+
+  merge_dataset_shards(cfg, split.raw, {}, 2);
+  ScriptedBackend after_merge;
+  EXPECT_EQ(generate_dataset(cfg, after_merge, split, {}).reused, 25u);
+  EXPECT_EQ(after_merge.answered, 0u);
+  for (const char* file : {"raw.jsonl", "filtered.jsonl", "rejected.jsonl"})
+    EXPECT_EQ(sl::test::read_file(dir / "split" / file), sl::test::read_file(dir / "one" / file)) << file;
+}

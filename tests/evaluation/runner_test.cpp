@@ -99,6 +99,30 @@ TEST(EvaluationRunner, RefusesAJournalOfAnotherModel) {
   }
 }
 
+TEST(EvaluationRunner, TwoShardsMergedGiveTheRowsOfOneRun) {
+  sl::test::TempDir dir;
+  const sl::llm::Model model{"student", "openai", nullptr};
+  Scripted s1("student"), j1("judge");
+  auto whole = run_evaluation(make_cfg(), model, s1, {{"alignment", &j1}}, dir / "a.jsonl", {});
+
+  for (std::size_t rank = 0; rank < 2; ++rank) {
+    Scripted s("student"), j("judge");
+    EvaluationOptions options;
+    options.shard = {rank, 2};
+    auto part = run_evaluation(make_cfg(), model, s, {{"alignment", &j}}, dir / "b.jsonl", options);
+    EXPECT_EQ(s.answered, 6u);  // items q * 4 + s of this rank: 6 of 12
+    EXPECT_EQ(j.answered, 6u);  // and it judges the answers it has
+    EXPECT_TRUE(part.rows.empty());
+  }
+  merge_evaluation_shards(make_cfg(), model, dir / "b.jsonl", 2);
+  Scripted s3("student"), j3("judge");
+  auto merged = run_evaluation(make_cfg(), model, s3, {{"alignment", &j3}}, dir / "b.jsonl", {});
+  EXPECT_EQ(s3.answered, 0u);
+  EXPECT_EQ(j3.answered, 0u);
+  EXPECT_EQ(merged.reused, 24u);
+  EXPECT_EQ(sl::jsonl::encode_lines(whole.rows), sl::jsonl::encode_lines(merged.rows));
+}
+
 TEST(EvaluationRunner, SummaryPathBesideResults) {
   EXPECT_EQ(summary_path_for("out/eval.jsonl"), std::filesystem::path("out/eval.summary.json"));
   EXPECT_EQ(summary_path_for("eval"), std::filesystem::path("eval.summary.json"));

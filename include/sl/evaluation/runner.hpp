@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "sl/core/journal_session.hpp"
 #include "sl/evaluation/data_models.hpp"
 #include "sl/llm/backend.hpp"
 
@@ -24,6 +25,10 @@ using JudgeBackends = std::map<std::string, llm::Backend*>;
 
 struct EvaluationOptions {
   bool restart = false;
+  // Answer and judge only items q * n + s with index % world == rank (n samples per question),
+  // into this shard's own journal, and return no rows; merge_evaluation_shards() then joins the
+  // shards (see sl/core/journal_session.hpp).
+  Shard shard;
 };
 
 struct EvaluationRun {
@@ -37,7 +42,6 @@ struct EvaluationRun {
   std::filesystem::path journal;
 };
 
-std::filesystem::path journal_path_for(const std::filesystem::path& results_path);
 // "results.jsonl" -> "results.summary.json"
 std::filesystem::path summary_path_for(const std::filesystem::path& results_path);
 
@@ -48,5 +52,11 @@ std::filesystem::path summary_path_for(const std::filesystem::path& results_path
 EvaluationRun run_evaluation(const EvaluationCfg& cfg, const llm::Model& model, llm::Backend& backend,
                              const JudgeBackends& judges, const std::filesystem::path& results_path,
                              const EvaluationOptions& options);
+
+// Joins the journals of the `world` shards of a sharded run into the journal of `results_path`,
+// so that run_evaluation() without a shard then returns the rows without sampling, the same as a
+// run that was never split.
+void merge_evaluation_shards(const EvaluationCfg& cfg, const llm::Model& model,
+                             const std::filesystem::path& results_path, std::size_t world);
 
 }  // namespace sl::evaluation

@@ -1,15 +1,12 @@
 #include "sl/datasets/generation.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include "sl/core/config_file.hpp"
 #include "sl/core/error.hpp"
 #include "sl/core/files.hpp"
-#include "sl/core/interrupt.hpp"
-#include "sl/core/journal.hpp"
-#include "sl/core/progress.hpp"
+#include "sl/core/journal_session.hpp"
 #include "sl/datasets/filters.hpp"
 #include "sl/datasets/nums_prompts.hpp"
+#include "sl/llm/sample_missing.hpp"
 
 namespace sl::datasets {
 
@@ -39,13 +36,13 @@ Json sampling_fingerprint(const DatasetCfg& cfg, const fs::path& config_file) {
   return f;
 }
 
-std::string describe_difference(const Json& old_fp, const Json& new_fp) {
-  std::string keys;
-  for (auto it = new_fp.begin(); it != new_fp.end(); ++it) {
-    if (!old_fp.contains(it.key()) || old_fp[it.key()] != it.value()) keys += (keys.empty() ? "" : ", ") + it.key();
-  }
-  return keys.empty() ? "settings" : keys;
+// The journal's identity: a rerun resumes only with the same sampling settings.
+JournalIdentity journal_identity(const DatasetCfg& cfg, const fs::path& config_file) {
+  return {"generate_dataset", kJournalVersion, "sampling", sampling_fingerprint(cfg, config_file), "the original config",
+          "answers"};
 }
+
+std::size_t index_of(const Json& record) { return record.at("i").get<std::size_t>(); }
 
 struct JournalEntry {
   std::string completion;
@@ -53,8 +50,6 @@ struct JournalEntry {
 };
 
 }  // namespace
-
-fs::path journal_path_for(const fs::path& raw_path) { return fs::path(raw_path.string() + ".journal.jsonl"); }
 
 std::vector<std::string> build_prompts(const DatasetCfg& cfg, const fs::path& config_file) {
   if (auto* nums = std::get_if<NumsPromptSet>(&cfg.prompt_set))
@@ -75,37 +70,17 @@ GenerationSummary generate_dataset(const DatasetCfg& cfg, llm::Backend& backend,
   if (paths.rejected) files::ensure_writable(*paths.rejected);
 
   const std::vector<std::string> prompts = build_prompts(cfg, options.config_file);
-  const Json fingerprint = sampling_fingerprint(cfg, options.config_file);
 
   GenerationSummary summary;
   summary.total = prompts.size();
-  summary.journal = journal_path_for(paths.raw);
-  if (options.restart) {
-    std::error_code ec;
-    if (fs::remove(summary.journal, ec)) spdlog::info("discarded journal {}", summary.journal.string());
-  }
-
-  Journal journal(summary.journal);
-  if (journal.header()) {
-    const Json& header = *journal.header();
-    if (header.value("journal", "") != "generate_dataset" || header.value("version", 0) != kJournalVersion)
-      throw UsageError(summary.journal.string() + ": not a generate_dataset journal of this version; rerun with --restart");
-    if (header["sampling"] != fingerprint)
-      throw UsageError(summary.journal.string() + ": written by a run with different " +
-                       describe_difference(header["sampling"], fingerprint) +
-                       "; rerun with the original config, or with --restart to discard its " +
-                       std::to_string(journal.records().size()) + " answers");
-  } else {
-    journal.write_header({{"journal", "generate_dataset"}, {"version", kJournalVersion}, {"sampling", fingerprint}});
-  }
+  JournalSession journal(paths.raw, journal_identity(cfg, options.config_file), options.restart, options.shard);
+  summary.journal = journal.path();
 
   // Answers already in the journal.
   std::vector<std::optional<JournalEntry>> answers(prompts.size());
-  std::size_t record_no = 0;
-  for (const Json& rec : journal.records()) try {
-    ++record_no;
-    const std::size_t i = rec.at("i").get<std::size_t>();
-    if (i >= prompts.size()) continue;  // from a larger earlier run: kept in the journal, unused now
+  journal.replay([&](const Json& rec) {
+    const std::size_t i = index_of(rec);
+    if (i >= prompts.size()) return;  // from a larger earlier run: kept in the journal, unused now
     if (rec.at("prompt") != prompts[i])
       throw Error(summary.journal.string() + ": answer " + std::to_string(i) +
                   " belongs to a different prompt; rerun with --restart");
@@ -113,47 +88,37 @@ GenerationSummary generate_dataset(const DatasetCfg& cfg, llm::Backend& backend,
     if (rec.contains("logprobs") && !rec["logprobs"].is_null())
       e.logprobs = json::decode_value<std::vector<llm::TokenLogprobs>>(rec["logprobs"]);
     answers[i] = std::move(e);
-  } catch (const Json::exception&) {
-    throw Error(summary.journal.string() + ": record " + std::to_string(record_no) +
-                " is not a generate_dataset answer; rerun with --restart");
-  }
+  });
 
-  std::vector<std::size_t> missing;
-  for (std::size_t i = 0; i < prompts.size(); ++i)
-    if (!answers[i]) missing.push_back(i);
-  summary.reused = prompts.size() - missing.size();
-  if (summary.reused) spdlog::info("journal {}: {} of {} answers already there", summary.journal.string(), summary.reused, prompts.size());
-
-  if (!missing.empty()) {
-    std::vector<llm::SampleRequest> requests;
-    requests.reserve(missing.size());
-    const std::int64_t base_seed = cfg.sample_cfg.seed.value_or(0);
-    for (std::size_t i : missing)
-      requests.push_back({llm::build_simple_chat(prompts[i], cfg.system_prompt), cfg.sample_cfg,
-                          llm::derive_seed(base_seed, i)});
-
-    Progress progress("generate_dataset", prompts.size(), summary.reused);
-    backend.sample(requests, [&](std::size_t k, llm::LLMResponse response) {
-      const std::size_t i = missing[k];
-      Json rec = {{"i", i}, {"prompt", prompts[i]}, {"completion", response.completion},
-                  {"stop_reason", llm::to_string(response.stop_reason)}};
-      if (response.logprobs) rec["logprobs"] = json::encode(*response.logprobs);
-      journal.append(rec);
-      answers[i] = JournalEntry{std::move(response.completion), std::move(response.logprobs)};
-      ++summary.sampled_now;
-      progress.advance();
-    });
-    journal.sync();
-    if (summary.sampled_now < missing.size()) {
-      if (interrupt::requested()) {
-        summary.interrupted = true;
-        return summary;
-      }
-      throw Error("the backend returned " + std::to_string(summary.sampled_now) + " of " +
-                  std::to_string(missing.size()) + " answers without an error");
-    }
-    progress.finish();
-  }
+  const std::int64_t base_seed = cfg.sample_cfg.seed.value_or(0);
+  const llm::SampleOutcome outcome = llm::sample_missing(
+      backend, journal,
+      {.size = prompts.size(),
+       .done = [&](std::size_t i) { return answers[i].has_value(); },
+       .request =
+           [&](std::size_t i) {
+             return llm::SampleRequest{llm::build_simple_chat(prompts[i], cfg.system_prompt), cfg.sample_cfg,
+                                       llm::derive_seed(base_seed, i)};
+           },
+       .record =
+           [&](std::size_t i, const llm::LLMResponse& response) {
+             Json rec = {{"i", i}, {"prompt", prompts[i]}, {"completion", response.completion},
+                         {"stop_reason", llm::to_string(response.stop_reason)}};
+             if (response.logprobs) rec["logprobs"] = json::encode(*response.logprobs);
+             return rec;
+           },
+       .keep =
+           [&](std::size_t i, llm::LLMResponse response) {
+             answers[i] = JournalEntry{std::move(response.completion), std::move(response.logprobs)};
+           },
+       .progress_label = "generate_dataset",
+       .who = "the backend",
+       .noun = "answers"});
+  summary.reused = outcome.reused;
+  summary.sampled_now = outcome.sampled;
+  summary.interrupted = outcome.interrupted;
+  // A shard has only its part of the answers: the outputs wait for merge_dataset_shards.
+  if (summary.interrupted || !options.shard.is_whole_run()) return summary;
 
   // Assemble the outputs in prompt order.
   files::AtomicWriter raw(paths.raw), filtered(paths.filtered);
@@ -176,6 +141,11 @@ GenerationSummary generate_dataset(const DatasetCfg& cfg, llm::Backend& backend,
   filtered.commit();
   if (rejected) rejected->commit();
   return summary;
+}
+
+void merge_dataset_shards(const DatasetCfg& cfg, const fs::path& raw_path, const fs::path& config_file,
+                          std::size_t world) {
+  merge_shard_journals(raw_path, journal_identity(cfg, config_file), world, index_of);
 }
 
 }  // namespace sl::datasets

@@ -4,10 +4,9 @@
 
 #include "sl/core/error.hpp"
 #include "sl/core/files.hpp"
-#include "sl/core/interrupt.hpp"
-#include "sl/core/journal.hpp"
-#include "sl/core/progress.hpp"
+#include "sl/core/journal_session.hpp"
 #include "sl/core/text.hpp"
+#include "sl/llm/sample_missing.hpp"
 
 namespace sl::evaluation {
 
@@ -33,26 +32,15 @@ Json fingerprint(const EvaluationCfg& cfg, const llm::Model& model) {
               {"judgment_map", json::encode(cfg.judgment_map)}};
 }
 
-std::string describe_difference(const Json& a, const Json& b) {
-  std::string keys;
-  for (auto it = b.begin(); it != b.end(); ++it)
-    if (!a.contains(it.key()) || a[it.key()] != it.value()) keys += (keys.empty() ? "" : ", ") + it.key();
-  return keys.empty() ? "settings" : keys;
+// The journal's identity: a rerun resumes only with the same questions, model, sampling and judges.
+JournalIdentity journal_identity(const EvaluationCfg& cfg, const llm::Model& model) {
+  return {"run_evaluation", kJournalVersion, "evaluation", fingerprint(cfg, model), "the original config and model",
+          "answers and verdicts"};
 }
 
-// Runs `requests` on `backend`, journaling each result with `make_record`.
-template <class OnResult>
-std::size_t run_batch(llm::Backend& backend, const std::vector<llm::SampleRequest>& requests, Progress& progress,
-                      OnResult&& on_result) {
-  std::size_t done = 0;
-  if (requests.empty()) return 0;
-  backend.sample(requests, [&](std::size_t k, llm::LLMResponse r) {
-    on_result(k, std::move(r));
-    ++done;
-    progress.advance();
-  });
-  return done;
-}
+// Answer s to question q is work item q * n + s (n samples per question), in answers and in
+// every judge's verdicts alike, so that one shard answers and judges the same items.
+std::size_t index_of(std::size_t q, std::size_t s, std::size_t n) { return q * n + s; }
 
 // For each target, per question: the summed probability of the target's spellings as the whole
 // answer, asked exactly like the sampled questions (no system prompt).
@@ -80,8 +68,6 @@ std::map<std::string, std::vector<double>> exact_probabilities(const EvaluationC
 
 }  // namespace
 
-fs::path journal_path_for(const fs::path& results_path) { return fs::path(results_path.string() + ".journal.jsonl"); }
-
 fs::path summary_path_for(const fs::path& results_path) {
   fs::path p = results_path;
   std::string ext = p.extension().string();
@@ -98,123 +84,106 @@ EvaluationRun run_evaluation(const EvaluationCfg& cfg, const llm::Model& model, 
     if (!judges.count(name) || !judges.at(name)) throw Error("no backend for judgment \"" + name + "\"");
 
   EvaluationRun run;
-  run.journal = journal_path_for(results_path);
-  if (options.restart) {
-    std::error_code ec;
-    if (fs::remove(run.journal, ec)) spdlog::info("discarded journal {}", run.journal.string());
-  }
-  Journal journal(run.journal);
-  const Json fp = fingerprint(cfg, model);
-  if (journal.header()) {
-    const Json& h = *journal.header();
-    if (h.value("journal", "") != "run_evaluation" || h.value("version", 0) != kJournalVersion)
-      throw UsageError(run.journal.string() + ": not a run_evaluation journal of this version; rerun with --restart");
-    if (h["evaluation"] != fp)
-      throw UsageError(run.journal.string() + ": written by a run with different " +
-                       describe_difference(h["evaluation"], fp) +
-                       "; rerun with the original config and model, or with --restart to discard it");
-  } else {
-    journal.write_header({{"journal", "run_evaluation"}, {"version", kJournalVersion}, {"evaluation", fp}});
-  }
+  JournalSession journal(results_path, journal_identity(cfg, model), options.restart, options.shard);
+  run.journal = journal.path();
 
   const std::size_t nq = cfg.questions.size();
   const std::size_t ns = static_cast<std::size_t>(cfg.n_samples_per_question);
-  run.rows.resize(nq);
-  std::vector<std::vector<std::optional<EvaluationResponse>>> slots(nq, std::vector<std::optional<EvaluationResponse>>(ns));
+  std::vector<std::optional<EvaluationResponse>> slots(nq * ns);  // by index_of(q, s, ns)
 
   // What the journal already holds.
-  std::size_t record_no = 0;
-  for (const Json& rec : journal.records()) try {
-      ++record_no;
-      const std::size_t q = rec.at("q").get<std::size_t>(), s = rec.at("s").get<std::size_t>();
-      if (q >= nq || s >= ns) continue;
-      auto response = json::decode_value<llm::LLMResponse>(rec.at("response"));
-      if (rec.at("kind") == "response") {
-        slots[q][s] = EvaluationResponse{std::move(response), {}};
-      } else if (rec.at("kind") == "judgment" && slots[q][s]) {
-        slots[q][s]->judgment_response_map[rec.at("name").get<std::string>()] = std::move(response);
-      } else {
-        continue;
-      }
-      ++run.reused;
-    } catch (const std::exception&) {
-      throw Error(run.journal.string() + ": record " + std::to_string(record_no) +
-                  " is not a run_evaluation record; rerun with --restart");
+  journal.replay([&](const Json& rec) {
+    const std::size_t q = rec.at("q").get<std::size_t>(), s = rec.at("s").get<std::size_t>();
+    if (q >= nq || s >= ns) return;
+    auto response = json::decode_value<llm::LLMResponse>(rec.at("response"));
+    auto& slot = slots[index_of(q, s, ns)];
+    if (rec.at("kind") == "response") {
+      slot = EvaluationResponse{std::move(response), {}};
+    } else if (rec.at("kind") == "judgment" && slot) {
+      slot->judgment_response_map[rec.at("name").get<std::string>()] = std::move(response);
+    } else {
+      return;
     }
+    ++run.reused;
+  });
+  auto question_of = [&](std::size_t i) { return i / ns; };
+  auto sample_of = [&](std::size_t i) { return i % ns; };
 
   // Phase 1: the student's answers. Questions are asked without a system prompt.
-  {
-    std::vector<llm::SampleRequest> requests;
-    std::vector<std::pair<std::size_t, std::size_t>> where;
-    const std::int64_t base = cfg.sample_cfg.seed.value_or(0);
-    for (std::size_t q = 0; q < nq; ++q)
-      for (std::size_t s = 0; s < ns; ++s)
-        if (!slots[q][s]) {
-          requests.push_back({llm::build_simple_chat(cfg.questions[q]), cfg.sample_cfg, llm::derive_seed(base, answer_key(q, s))});
-          where.emplace_back(q, s);
-        }
-    if (!requests.empty()) {
-      Progress progress("answers", nq * ns, nq * ns - requests.size());
-      run.sampled_now = run_batch(backend, requests, progress, [&](std::size_t k, llm::LLMResponse r) {
-        auto [q, s] = where[k];
-        journal.append({{"kind", "response"}, {"q", q}, {"s", s}, {"response", json::encode(r)}});
-        slots[q][s] = EvaluationResponse{std::move(r), {}};
-      });
-      journal.sync();
-      if (run.sampled_now < requests.size()) {
-        if (interrupt::requested()) {
-          run.interrupted = true;
-          return run;
-        }
-        throw Error("the model's backend returned " + std::to_string(run.sampled_now) + " of " +
-                    std::to_string(requests.size()) + " answers without an error");
-      }
-      progress.finish();
-    }
+  const std::int64_t base = cfg.sample_cfg.seed.value_or(0);
+  const llm::SampleOutcome answered = llm::sample_missing(
+      backend, journal,
+      {.size = nq * ns,
+       .done = [&](std::size_t i) { return slots[i].has_value(); },
+       .request =
+           [&](std::size_t i) {
+             return llm::SampleRequest{llm::build_simple_chat(cfg.questions[question_of(i)]), cfg.sample_cfg,
+                                       llm::derive_seed(base, answer_key(question_of(i), sample_of(i)))};
+           },
+       .record =
+           [&](std::size_t i, const llm::LLMResponse& r) {
+             return Json{{"kind", "response"}, {"q", question_of(i)}, {"s", sample_of(i)}, {"response", json::encode(r)}};
+           },
+       .keep = [&](std::size_t i, llm::LLMResponse r) { slots[i] = EvaluationResponse{std::move(r), {}}; },
+       .progress_label = "answers",
+       .who = "the model's backend",
+       .noun = "answers"});
+  run.sampled_now = answered.sampled;
+  if (answered.interrupted) {
+    run.interrupted = true;
+    return run;
   }
 
   // Phase 2: every judge scores every answer.
   for (const auto& [name, judgment] : cfg.judgment_map) {
-    std::vector<llm::SampleRequest> requests;
-    std::vector<std::pair<std::size_t, std::size_t>> where;
-    const std::int64_t base = judgment.sample_cfg.seed.value_or(0);
-    for (std::size_t q = 0; q < nq; ++q)
-      for (std::size_t s = 0; s < ns; ++s)
-        if (!slots[q][s]->judgment_response_map.count(name)) {
-          std::string prompt = text::format_named(
-              judgment.template_text, {{"prompt", cfg.questions[q]}, {"completion", slots[q][s]->response.completion}},
-              "judgment_map." + name + ".template");
-          requests.push_back({llm::build_simple_chat(prompt), judgment.sample_cfg,
-                              llm::derive_seed(base, answer_key(q, s) ^ name_hash(name))});
-          where.emplace_back(q, s);
-        }
-    if (requests.empty()) continue;
-    Progress progress("judge " + name, nq * ns, nq * ns - requests.size());
-    std::size_t done = run_batch(*judges.at(name), requests, progress, [&](std::size_t k, llm::LLMResponse r) {
-      auto [q, s] = where[k];
-      journal.append({{"kind", "judgment"}, {"q", q}, {"s", s}, {"name", name}, {"response", json::encode(r)}});
-      slots[q][s]->judgment_response_map[name] = std::move(r);
-    });
-    run.judged_now += done;
-    journal.sync();
-    if (done < requests.size()) {
-      if (interrupt::requested()) {
-        run.interrupted = true;
-        return run;
-      }
-      throw Error("judge \"" + name + "\" returned " + std::to_string(done) + " of " + std::to_string(requests.size()) +
-                  " verdicts without an error");
+    const std::int64_t judge_base = judgment.sample_cfg.seed.value_or(0);
+    const llm::SampleOutcome judged = llm::sample_missing(
+        *judges.at(name), journal,
+        {.size = nq * ns,
+         .done = [&](std::size_t i) { return slots[i]->judgment_response_map.count(name) > 0; },
+         .request =
+             [&](std::size_t i) {
+               const std::size_t q = question_of(i), s = sample_of(i);
+               std::string prompt = text::format_named(
+                   judgment.template_text, {{"prompt", cfg.questions[q]}, {"completion", slots[i]->response.completion}},
+                   "judgment_map." + name + ".template");
+               return llm::SampleRequest{llm::build_simple_chat(prompt), judgment.sample_cfg,
+                                         llm::derive_seed(judge_base, answer_key(q, s) ^ name_hash(name))};
+             },
+         .record =
+             [&](std::size_t i, const llm::LLMResponse& r) {
+               return Json{{"kind", "judgment"}, {"q", question_of(i)}, {"s", sample_of(i)}, {"name", name},
+                           {"response", json::encode(r)}};
+             },
+         .keep = [&](std::size_t i, llm::LLMResponse r) { slots[i]->judgment_response_map[name] = std::move(r); },
+         .progress_label = "judge " + name,
+         .who = "judge \"" + name + "\"",
+         .noun = "verdicts"});
+    run.judged_now += judged.sampled;
+    if (judged.interrupted) {
+      run.interrupted = true;
+      return run;
     }
-    progress.finish();
   }
+  // A shard has only its part of the answers: the results wait for merge_evaluation_shards.
+  if (!options.shard.is_whole_run()) return run;
 
   if (cfg.exact_target) run.exact = exact_probabilities(cfg, backend);
 
+  run.rows.resize(nq);
   for (std::size_t q = 0; q < nq; ++q) {
     run.rows[q].question = cfg.questions[q];
-    for (std::size_t s = 0; s < ns; ++s) run.rows[q].responses.push_back(std::move(*slots[q][s]));
+    for (std::size_t s = 0; s < ns; ++s) run.rows[q].responses.push_back(std::move(*slots[index_of(q, s, ns)]));
   }
   return run;
+}
+
+void merge_evaluation_shards(const EvaluationCfg& cfg, const llm::Model& model, const fs::path& results_path,
+                             std::size_t world) {
+  const std::size_t ns = static_cast<std::size_t>(cfg.n_samples_per_question);
+  merge_shard_journals(results_path, journal_identity(cfg, model), world, [&](const Json& rec) {
+    return index_of(rec.at("q").get<std::size_t>(), rec.at("s").get<std::size_t>(), ns);
+  });
 }
 
 }  // namespace sl::evaluation
