@@ -27,6 +27,15 @@ struct Outer {
   }
 };
 
+// A list whose null means "none", like the reference's `list[int] | None = None`.
+struct WithNullableList {
+  std::vector<std::int64_t> banned = {7};
+  static auto json_fields() {
+    using namespace sl::json;
+    return std::tuple{optional_or_null("banned", &WithNullableList::banned)};
+  }
+};
+
 std::string decode_error(const sl::Json& j) {
   try {
     sl::json::decode_value<Outer>(j, "cfg");
@@ -77,6 +86,18 @@ TEST(JsonDecode, IntegralFloatsAreIntegers) {
 TEST(JsonDecode, NullForOptionalMember) {
   auto j = sl::Json::parse(R"({"kind":"b","inner":{"size":1},"rate":null})");
   EXPECT_FALSE(sl::json::decode_value<Outer>(j).rate);
+}
+
+TEST(JsonDecode, NullReadsLikeAnAbsentKeyWhereTheFieldSaysSo) {
+  using sl::json::decode_value;
+  EXPECT_EQ(decode_value<WithNullableList>(sl::Json::parse(R"({"banned":null})")).banned, std::vector<std::int64_t>{7});
+  EXPECT_EQ(decode_value<WithNullableList>(sl::Json::parse(R"({})")).banned, std::vector<std::int64_t>{7});
+  EXPECT_EQ(decode_value<WithNullableList>(sl::Json::parse(R"({"banned":[1,2]})")).banned,
+            (std::vector<std::int64_t>{1, 2}));
+  // Other values are still checked; a plain optional() list still refuses null.
+  EXPECT_THROW(decode_value<WithNullableList>(sl::Json::parse(R"({"banned":"1"})")), sl::JsonDecodeError);
+  EXPECT_EQ(decode_error(sl::Json::parse(R"({"kind":"a","inner":{"size":1},"values":null})")),
+            "cfg.values: expected a list of integers, got null");
 }
 
 TEST(JsonDecode, EncodeRoundTripKeepsOrderAndOmitsEmpty) {

@@ -70,3 +70,22 @@ TEST(DatasetConfig, StrictErrorsNameTheJsonPath) {
             "cfg.filter_fns[1].type: expected one of \"nums_format\", \"max_chars\", \"banned_words\", got \"regex\"");
   EXPECT_EQ(error_of(kValid, "owl_cfg"), "no configuration named \"owl_cfg\" (available: cfg)");
 }
+
+// The reference accepts `banned_numbers: null` (None: nothing banned); numbers that do not fit
+// a signed 64-bit integer stay an error naming where they are.
+TEST(DatasetConfig, BannedNumbersNullMeansNoneBanned) {
+  sl::test::TempDir dir;
+  auto p = dir / "c.json";
+  sl::test::write_file(p, with("\"max_count\": 10}", "\"max_count\": 10, \"banned_numbers\": null}"));
+  auto cfg = sl::config::load<DatasetCfg>(p, "cfg");
+  const auto& nums = std::get<sl::datasets::NumsFormatFilter>(cfg.filter_fns.at(0));
+  EXPECT_TRUE(nums.banned_numbers.empty());
+  EXPECT_EQ(nums.max_count, 10);
+
+  EXPECT_EQ(error_of(with("\"max_count\": 10}", "\"max_count\": 10, \"banned_numbers\": [666, 9223372036854775808]}")),
+            "cfg.filter_fns[0].banned_numbers[1]: expected an integer below 2^63, got 9223372036854775808");
+  EXPECT_EQ(error_of(with("\"max_count\": 10}", "\"max_count\": 10, \"banned_numbers\": [1e30]}")),
+            "cfg.filter_fns[0].banned_numbers[0]: expected an integer, got 1e+30");
+  EXPECT_EQ(error_of(with("\"max_count\": 10}", "\"max_count\": 10, \"banned_numbers\": 666}")),
+            "cfg.filter_fns[0].banned_numbers: expected a list of integers, got 666");
+}

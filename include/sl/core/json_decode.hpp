@@ -222,6 +222,9 @@ struct Field {
   // When encoding, leave the key out while the member is empty (std::nullopt), so that files
   // keep the reference tool's shape unless the feature is used.
   bool omit_when_empty = false;
+  // When decoding, treat null like an absent key (the member keeps its default), as Python
+  // configs do for `list | None` fields whose None means "none".
+  bool null_is_absent = false;
 };
 
 // A field that must be present (null allowed only when the member is std::optional).
@@ -241,6 +244,12 @@ Field<S, M> optional(std::string_view name, M S::*member) {
 template <class S, class M, class C>
 Field<S, M> optional(std::string_view name, M S::*member, Constraint<C> c) {
   return {name, member, false, std::move(c)};
+}
+
+// Like optional(), and null reads like an absent key: the member keeps its default.
+template <class S, class M>
+Field<S, M> optional_or_null(std::string_view name, M S::*member) {
+  return {name, member, false, std::nullopt, false, true};
 }
 
 // Like optional(), and encoding leaves the key out while the member is std::nullopt.
@@ -315,7 +324,7 @@ struct Codec<S> {
   template <class M>
   static void decode_one(const Field<S, M>& f, const Reader& r, S& out) {
     auto it = r.json().find(std::string(f.name));
-    if (it == r.json().end()) {
+    if (it == r.json().end() || (f.null_is_absent && it->is_null())) {
       if (f.is_required) {
         Reader(r.json(), r.child_path(f.name)).fail("missing required field");
       }

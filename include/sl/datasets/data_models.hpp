@@ -91,7 +91,7 @@ struct NumsFormatFilter {
   std::optional<std::int64_t> min_value;
   std::optional<std::int64_t> max_value;
   std::optional<std::int64_t> max_count;
-  std::vector<std::int64_t> banned_numbers;
+  std::vector<std::int64_t> banned_numbers;  // null in a config: none (the reference's None)
 
   static auto json_fields() {
     using namespace sl::json;
@@ -99,7 +99,7 @@ struct NumsFormatFilter {
                       optional_omitted("min_value", &NumsFormatFilter::min_value),
                       optional_omitted("max_value", &NumsFormatFilter::max_value),
                       optional_omitted("max_count", &NumsFormatFilter::max_count),
-                      optional("banned_numbers", &NumsFormatFilter::banned_numbers)};
+                      optional_or_null("banned_numbers", &NumsFormatFilter::banned_numbers)};
   }
 };
 
