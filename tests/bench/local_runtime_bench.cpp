@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "sl/local/runtime/generate/generator.hpp"
+#include "sl/local/runtime/model/architectures/registry.hpp"
 #include "sl/local/runtime/model/causal_lm.hpp"
 
 #include "torch_bench_support.hpp"

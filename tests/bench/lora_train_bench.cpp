@@ -34,6 +34,7 @@
 #include "sl/core/files.hpp"
 #include "sl/core/rng.hpp"
 #include "sl/local/runtime/compute/device.hpp"
+#include "sl/local/runtime/model/architectures/registry.hpp"
 #include "sl/local/runtime/model/causal_lm.hpp"
 #include "sl/local/runtime/train/trainer.hpp"
 

@@ -2,6 +2,7 @@
 
 #include "sl/core/files.hpp"
 #include "sl/core/json.hpp"
+#include "sl/local/runtime/model/architectures/registry.hpp"
 #include "sl/local/runtime/model/causal_lm.hpp"
 #include "sl/local/runtime/model/lora_adapter.hpp"
 

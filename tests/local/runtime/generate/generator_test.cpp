@@ -7,6 +7,7 @@
 #include <set>
 
 #include "sl/local/runtime/generate/generator.hpp"
+#include "sl/local/runtime/model/architectures/registry.hpp"
 #include "sl/local/runtime/model/causal_lm.hpp"
 #include "test_support.hpp"
 #include "tiny_checkpoint.hpp"

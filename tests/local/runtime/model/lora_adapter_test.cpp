@@ -5,6 +5,7 @@
 #include "sl/core/error.hpp"
 #include "sl/core/files.hpp"
 #include "sl/local/runtime/generate/local_engine.hpp"
+#include "sl/local/runtime/model/architectures/registry.hpp"
 #include "sl/local/runtime/model/causal_lm.hpp"
 #include "sl/local/runtime/model/lora_adapter.hpp"
 #include "test_support.hpp"

@@ -13,6 +13,7 @@
 #include "sl/local/runtime/io/checkpoint.hpp"
 #include "sl/local/runtime/io/safetensors.hpp"
 #include "sl/local/runtime/kernels/training_kernels.hpp"
+#include "sl/local/runtime/model/architectures/registry.hpp"
 #include "sl/local/runtime/model/attention.hpp"
 #include "sl/local/runtime/model/causal_lm.hpp"
 #include "sl/local/runtime/model/lora_adapter.hpp"

@@ -11,6 +11,10 @@
 
 namespace sl::local {
 
+bool use_cpu_kernels(const torch::Tensor& x) {
+  return x.is_cpu() && x.scalar_type() == torch::kFloat32 && !torch::GradMode::is_enabled();
+}
+
 ComputeDevice choose_device(const std::string& requested) {
   std::string name = requested;
   if (name.empty()) name = env::get_or("SL_DEVICE", "cpu");

@@ -18,6 +18,10 @@ struct ComputeDevice {
   torch::TensorOptions options() const { return torch::TensorOptions().device(device).dtype(dtype); }
 };
 
+// Whether the fused float32 CPU kernels (kernels/cpu_kernels.hpp) apply to x: on the CPU, in
+// float32, without autograd (sampling). Training and accelerators use plain libtorch ops.
+bool use_cpu_kernels(const torch::Tensor& x);
+
 // `requested`: "cpu", "cuda", "cuda:N"; empty = $SL_DEVICE, else "cpu". CUDA with a libtorch
 // built without it (or without a visible GPU) is an sl::UsageError saying so.
 ComputeDevice choose_device(const std::string& requested);

@@ -13,6 +13,7 @@
 #include "sl/local/runtime/compute/device.hpp"
 #include "sl/local/runtime/generate/generator.hpp"
 #include "sl/local/runtime/io/model_locator.hpp"
+#include "sl/local/runtime/model/architectures/registry.hpp"
 #include "sl/local/runtime/model/causal_lm.hpp"
 #include "sl/local/runtime/model/lora_adapter.hpp"
 #include "sl/local/runtime/model/model_config.hpp"

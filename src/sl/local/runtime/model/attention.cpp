@@ -5,7 +5,6 @@
 
 #include "sl/core/error.hpp"
 #include "sl/local/runtime/kernels/cpu_kernels.hpp"
-#include "sl/local/runtime/model/blocks.hpp"
 #include "sl/local/runtime/model/packed_attention.hpp"
 
 namespace sl::local {

@@ -6,10 +6,6 @@
 
 namespace sl::local {
 
-bool use_cpu_kernels(const torch::Tensor& x) {
-  return x.is_cpu() && x.scalar_type() == torch::kFloat32 && !torch::GradMode::is_enabled();
-}
-
 torch::Tensor Projection::operator()(const torch::Tensor& x, std::span<const AdapterRows> rows) const {
   torch::Tensor y;
   if (use_cpu_kernels(x) && x.size(0) == 1) {

@@ -16,10 +16,6 @@
 
 namespace sl::local {
 
-// Whether the fused float32 CPU kernels (cpu_kernels.hpp) apply to x: on the CPU, in float32,
-// without autograd (sampling). Training and accelerators use plain libtorch ops.
-bool use_cpu_kernels(const torch::Tensor& x);
-
 // Low-rank delta of one projection: W x + scale * B (A x). A: [r, in], B: [out, r].
 struct LoraDelta {
   torch::Tensor a;

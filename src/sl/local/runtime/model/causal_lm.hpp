@@ -1,5 +1,6 @@
 // A decoder-only causal language model (Qwen2ForCausalLM, LlamaForCausalLM): the weights both
-// share, the interface the sampler and trainer use, and the table of architectures.
+// share, the interface the sampler and trainer use, and what an architecture provides. The
+// architectures themselves and the table of them are in architectures/ (registry.hpp).
 #pragma once
 
 #include <torch/torch.h>
@@ -41,6 +42,9 @@ struct DecoderBiases {
   bool o = false;    // o_proj bias
   bool mlp = false;  // gate/up/down biases
 };
+
+// The checkpoint-name prefix of decoder layer i: "model.layers.<i>.".
+std::string layer_prefix(std::size_t i);
 
 // One tensor of a checkpoint: its Hugging Face name and shape.
 struct WeightSpec {
@@ -85,23 +89,6 @@ struct Architecture {
   std::function<DecoderBiases(const ModelConfig&)> biases;
   std::function<std::unique_ptr<CausalLM>(const ModelConfig&, const ComputeDevice&, DecoderWeights)> build;
 };
-
-// The supported architectures; an unknown name is an sl::UsageError listing them.
-const Architecture& find_architecture(const std::string& name);
-std::vector<std::string> architecture_names();
-
-// The tensors a checkpoint of this config must hold, in a natural order.
-std::vector<WeightSpec> checkpoint_layout(const ModelConfig& config);
-
-// Builds the model from a weight source (checks shapes, missing and unexpected tensors).
-std::unique_ptr<CausalLM> build_causal_lm(const ModelConfig& config, WeightSource& source, const ComputeDevice& device,
-                                          const std::string& origin);
-// Loads config.json and the weights of a checkpoint folder.
-std::unique_ptr<CausalLM> load_causal_lm(const std::filesystem::path& dir, const ComputeDevice& device);
-
-// Fresh weights for `config` (CPU, float32): N(0, std) matrices and embeddings, zero biases,
-// unit norms; deterministic from `seed`.
-std::map<std::string, torch::Tensor> random_weights(const ModelConfig& config, std::uint64_t seed, double std = 0.02);
 
 // Writes config.json and model.safetensors into `dir` (atomically each).
 void save_checkpoint(const std::filesystem::path& dir, const ModelConfig& config,

@@ -18,6 +18,7 @@
 #include "sl/local/runtime/compute/device.hpp"
 #include "sl/local/runtime/io/model_locator.hpp"
 #include "sl/local/runtime/kernels/training_kernels.hpp"
+#include "sl/local/runtime/model/architectures/registry.hpp"
 #include "sl/local/runtime/model/causal_lm.hpp"
 #include "sl/local/runtime/model/model_config.hpp"
 #include "sl/local/runtime/train/lm_head_loss.hpp"
