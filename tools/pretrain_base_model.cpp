@@ -8,8 +8,8 @@
 #include "sl/core/files.hpp"
 #include "sl/core/interrupt.hpp"
 #include "sl/core/jsonl.hpp"
-#include "sl/pretraining/base_model_builder.hpp"
-#include "sl/pretraining/trait_dataset.hpp"
+#include "sl/experiments/pretraining/base_model_builder.hpp"
+#include "sl/experiments/pretraining/trait_dataset.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"Builds a small Qwen2-architecture base model from scratch on the CPU: a synthetic chat corpus\n"

@@ -44,7 +44,7 @@ int main(int argc, char** argv) {
     const std::filesystem::path dir(output_dir);
     sl::files::write_atomic(dir / "report.md", "# " + title + "\n\n" + markdown);
     const auto svg_path = dir / "report.svg";
-    sl::files::write_atomic(svg_path, sl::report::render_svg(sl::report::to_chart(table, title)));
+    sl::files::write_atomic(svg_path, sl::charts::render_svg(sl::report::to_chart(table, title)));
     std::fputs(markdown.c_str(), stdout);
     std::printf("\ntable: %s\nchart: %s\n", (dir / "report.md").c_str(), svg_path.c_str());
     if (have_program("rsvg-convert")) {

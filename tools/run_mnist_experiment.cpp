@@ -7,8 +7,8 @@
 
 #include "sl/core/cli.hpp"
 #include "sl/core/interrupt.hpp"
-#include "sl/local/mnist/experiment.hpp"
-#include "sl/local/mnist/report.hpp"
+#include "sl/experiments/mnist/experiment.hpp"
+#include "sl/experiments/mnist/report.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{

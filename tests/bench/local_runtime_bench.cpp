@@ -22,8 +22,9 @@
 #include <string>
 #include <vector>
 
-#include "sl/local/runtime/causal_lm.hpp"
-#include "sl/local/runtime/generator.hpp"
+#include "sl/local/runtime/generate/generator.hpp"
+#include "sl/local/runtime/model/architectures/registry.hpp"
+#include "sl/local/runtime/model/causal_lm.hpp"
 
 #include "torch_bench_support.hpp"
 

@@ -33,9 +33,10 @@
 
 #include "sl/core/files.hpp"
 #include "sl/core/rng.hpp"
-#include "sl/local/runtime/causal_lm.hpp"
-#include "sl/local/runtime/device.hpp"
-#include "sl/local/runtime/trainer.hpp"
+#include "sl/local/runtime/compute/device.hpp"
+#include "sl/local/runtime/model/architectures/registry.hpp"
+#include "sl/local/runtime/model/causal_lm.hpp"
+#include "sl/local/runtime/train/trainer.hpp"
 
 #include "torch_bench_support.hpp"
 

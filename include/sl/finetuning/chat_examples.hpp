@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "sl/datasets/data_models.hpp"
-#include "sl/local/runtime/training.hpp"
+#include "sl/local/runtime/train/training.hpp"
 #include "sl/local/text/text_model.hpp"
 
 namespace sl::finetuning {

@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "sl/charts/svg_bar_chart.hpp"
 #include "sl/evaluation/statistics.hpp"
-#include "sl/report/svg_bar_chart.hpp"
 
 namespace sl::report {
 
@@ -50,6 +50,6 @@ ReportInput parse_input_spec(const std::string& spec);
 
 ReportTable build_report(const std::vector<ReportInput>& inputs, const ReportOptions& options);
 std::string to_markdown(const ReportTable& table);
-BarChart to_chart(const ReportTable& table, const std::string& title);
+charts::BarChart to_chart(const ReportTable& table, const std::string& title);
 
 }  // namespace sl::report

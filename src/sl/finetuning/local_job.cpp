@@ -9,8 +9,8 @@
 #include "sl/finetuning/chat_examples.hpp"
 #include "sl/finetuning/job_state.hpp"
 #include "sl/finetuning/training_data.hpp"
-#include "sl/local/runtime/loader.hpp"
-#include "sl/local/runtime/model_locator.hpp"
+#include "sl/local/runtime/io/model_locator.hpp"
+#include "sl/local/runtime/plugin/loader.hpp"
 
 namespace sl::finetuning {
 

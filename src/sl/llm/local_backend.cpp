@@ -10,8 +10,8 @@
 #include "backends.hpp"
 #include "sl/core/error.hpp"
 #include "sl/core/interrupt.hpp"
-#include "sl/local/runtime/loader.hpp"
-#include "sl/local/runtime/model_locator.hpp"
+#include "sl/local/runtime/io/model_locator.hpp"
+#include "sl/local/runtime/plugin/loader.hpp"
 #include "sl/local/text/tokenizer.hpp"
 
 namespace sl::llm {

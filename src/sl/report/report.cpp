@@ -174,7 +174,7 @@ std::string to_markdown(const ReportTable& t) {
   return out;
 }
 
-BarChart to_chart(const ReportTable& t, const std::string& title) {
+charts::BarChart to_chart(const ReportTable& t, const std::string& title) {
   // Rates (0-1) and judge scores (0-100) cannot share an axis: chart the rates when there are
   // any, else the judge scores. The markdown table always has every column.
   auto is_judge = [](const ReportColumn& c) { return c.name.rfind("judge ", 0) == 0; };
@@ -184,7 +184,7 @@ BarChart to_chart(const ReportTable& t, const std::string& title) {
   for (const auto& c : t.columns)
     if (is_judge(c) != any_rate) shown.push_back(&c);
 
-  BarChart chart;
+  charts::BarChart chart;
   chart.title = title;
   chart.y_label = any_rate ? "rate (mean over questions, 95% CI)" : "judge score (mean over questions, 95% CI)";
   chart.y_min = 0;
@@ -193,7 +193,7 @@ BarChart to_chart(const ReportTable& t, const std::string& title) {
     for (const ReportColumn* c : shown) {
       if (!c->values[i]) continue;
       const Estimate& e = *c->values[i];
-      Bar b;
+      charts::Bar b;
       b.label = shown.size() > 1 ? t.labels[i] + ": " + c->name : t.labels[i];
       b.value = e.mean;
       if (std::isfinite(e.lower)) b.lower = e.lower;
