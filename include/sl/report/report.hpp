@@ -47,6 +47,15 @@ struct ReportTable {
 // Parses "label=path" or "label=path1,path2,..." (runs pooled over seeds). The label may contain
 // spaces; it ends at the first '='.
 ReportInput parse_input_spec(const std::string& spec);
+// Splits "PATH1,PATH2,..." (no empty entries); `what` names the flag in errors.
+std::vector<std::filesystem::path> parse_path_list(const std::string& list, const std::string& what);
+
+// The metrics of one run (one summary or results file), by column name, in file order.
+struct RunMetrics {
+  std::size_t n_answers = 0;
+  std::vector<std::pair<std::string, evaluation::Estimate>> values;
+};
+RunMetrics read_run(const std::filesystem::path& path, const ReportOptions& options);
 
 ReportTable build_report(const std::vector<ReportInput>& inputs, const ReportOptions& options);
 std::string to_markdown(const ReportTable& table);

@@ -49,29 +49,24 @@ void put(ReportTable& t, const std::string& name, std::size_t row, const Estimat
 
 }  // namespace
 
+std::vector<std::filesystem::path> parse_path_list(const std::string& list, const std::string& what) {
+  std::vector<std::filesystem::path> paths;
+  for (std::size_t start = 0; start <= list.size();) {
+    auto comma = list.find(',', start);
+    if (comma == std::string::npos) comma = list.size();
+    if (comma == start) throw UsageError(what + ": an empty path in the comma-separated list");
+    paths.emplace_back(list.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return paths;
+}
+
 ReportInput parse_input_spec(const std::string& spec) {
   auto eq = spec.find('=');
   if (eq == std::string::npos || eq == 0 || eq + 1 >= spec.size())
     throw UsageError("--input \"" + spec + "\": expected LABEL=PATH[,PATH...], e.g. \"owl student=data/owl/eval.jsonl\"");
-  ReportInput in{spec.substr(0, eq), {}};
-  std::string rest = spec.substr(eq + 1);
-  for (std::size_t start = 0; start <= rest.size();) {
-    auto comma = rest.find(',', start);
-    if (comma == std::string::npos) comma = rest.size();
-    if (comma == start) throw UsageError("--input \"" + spec + "\": an empty path in the comma-separated list");
-    in.paths.emplace_back(rest.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return in;
+  return ReportInput{spec.substr(0, eq), parse_path_list(spec.substr(eq + 1), "--input \"" + spec + "\"")};
 }
-
-namespace {
-
-// The metrics of one run (one file), by column name.
-struct RunMetrics {
-  std::size_t n_answers = 0;
-  std::vector<std::pair<std::string, Estimate>> values;
-};
 
 RunMetrics read_run(const std::filesystem::path& path, const ReportOptions& options) {
   RunMetrics m;
@@ -100,8 +95,6 @@ RunMetrics read_run(const std::filesystem::path& path, const ReportOptions& opti
   }
   return m;
 }
-
-}  // namespace
 
 ReportTable build_report(const std::vector<ReportInput>& inputs, const ReportOptions& options) {
   if (inputs.empty()) throw UsageError("no inputs: give at least one --input LABEL=PATH");
