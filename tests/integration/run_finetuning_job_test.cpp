@@ -41,7 +41,7 @@ struct Inputs {
 };
 
 std::vector<std::string> command(const Inputs& in, std::vector<std::string> extra = {}) {
-  std::vector<std::string> argv{(sl::test::bin_dir() / "run_finetuning_job").string(),
+  std::vector<std::string> argv{sl::test::program("run_finetuning_job"),
                                 "--config",        in.config.string(),
                                 "--cfg_var_name",  "ft_job",
                                 "--dataset_path",  in.dataset.string(),
@@ -53,7 +53,9 @@ std::vector<std::string> command(const Inputs& in, std::vector<std::string> extr
 }
 
 std::map<std::string, std::string> env_for(const MockServer& server, const std::string& key = "sk-test-key") {
-  return {{"OPENAI_BASE_URL", server.base_url()}, {"OPENAI_API_KEY", key}, {"SL_OPENAI_CONNECT_RETRIES", "0"}};
+  auto env = server.env(key);
+  env["SL_OPENAI_CONNECT_RETRIES"] = "0";
+  return env;
 }
 
 ProcessResult run(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
@@ -81,7 +83,7 @@ std::string wait_for_recorded_job(Process& p, const Inputs& in) {
 }  // namespace
 
 TEST(RunFinetuningJob, HelpHasAnExample) {
-  auto r = sl::test::run({(sl::test::bin_dir() / "run_finetuning_job").string(), "--help"});
+  auto r = sl::test::run({sl::test::program("run_finetuning_job"), "--help"});
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_NE(r.out.find("Example:"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("--cancel"), std::string::npos);
@@ -147,7 +149,7 @@ TEST(RunFinetuningJob, CtrlCLeavesTheJobRunningAndCancelStopsIt) {
   auto status = Json::parse(sl::test::http_request("GET", server.base_url() + "/fine_tuning/jobs/" + job).body)["status"];
   EXPECT_NE(status, "cancelled");
 
-  auto c = run({(sl::test::bin_dir() / "run_finetuning_job").string(), "--output_path", in.output.string(), "--cancel"},
+  auto c = run({sl::test::program("run_finetuning_job"), "--output_path", in.output.string(), "--cancel"},
                env_for(server), in);
   EXPECT_EQ(c.exit_code, 0) << c.err;
   EXPECT_NE(c.out.find("cancelled fine-tuning job " + job + " (status cancelled)"), std::string::npos) << c.out;
@@ -211,11 +213,11 @@ TEST(RunFinetuningJob, InsufficientQuotaFailsAtOnce) {
 TEST(RunFinetuningJob, UsageErrorsExitTwo) {
   MockServer server;
   Inputs in;
-  auto r = run({(sl::test::bin_dir() / "run_finetuning_job").string(), "--output_path", in.output.string(), "--cancel"},
+  auto r = run({sl::test::program("run_finetuning_job"), "--output_path", in.output.string(), "--cancel"},
                env_for(server), in);
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("nothing to cancel"), std::string::npos) << r.err;
-  r = run({(sl::test::bin_dir() / "run_finetuning_job").string(), "--output_path", in.output.string()}, env_for(server), in);
+  r = run({sl::test::program("run_finetuning_job"), "--output_path", in.output.string()}, env_for(server), in);
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("--config and --dataset_path are required"), std::string::npos) << r.err;
   auto broken = command(in);

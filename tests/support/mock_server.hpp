@@ -26,6 +26,11 @@ class MockServer {
   // "http://127.0.0.1:PORT/v1": the value for OPENAI_BASE_URL.
   const std::string& base_url() const { return base_url_; }
   int port() const { return port_; }
+  // The environment that points an executable at this server (OPENAI_BASE_URL, OPENAI_API_KEY),
+  // for sl::test::run and Process.
+  std::map<std::string, std::string> env(const std::string& api_key = "sk-test-key") const {
+    return {{"OPENAI_BASE_URL", base_url_}, {"OPENAI_API_KEY", api_key}};
+  }
 
   // GET /mock/stats (see docs/openai-backend.md for the fields).
   Json stats() const;
