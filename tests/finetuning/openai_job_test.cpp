@@ -60,8 +60,6 @@ std::filesystem::path write_dataset(const sl::test::TempDir& dir, std::size_t ro
   return path;
 }
 
-Json ft_stats(const MockServer& server) { return server.stats()["fine_tuning"]; }
-
 std::int64_t requests(const MockServer& server, const std::string& endpoint, const std::string& status) {
   const Json s = server.stats()["requests"];
   if (!s.contains(endpoint) || !s[endpoint].contains(status)) return 0;
@@ -146,16 +144,16 @@ TEST(OpenAIJob, RunsToTheEndAndRecordsEverything) {
   EXPECT_EQ(j["hyperparameters"]["n_epochs"], 10);
   EXPECT_EQ(j["training_file"], *state->training_file_id);
 
-  EXPECT_EQ(ft_stats(job.server)["files_uploaded"], 1);
-  EXPECT_EQ(ft_stats(job.server)["jobs_created"], 1);
+  EXPECT_EQ(job.server.fine_tuning_stats()["files_uploaded"], 1);
+  EXPECT_EQ(job.server.fine_tuning_stats()["jobs_created"], 1);
 
   // Rerunning the same command pays for nothing: the recorded model comes back.
   auto again = job.run();
   EXPECT_TRUE(again.already_done);
   ASSERT_TRUE(again.model);
   EXPECT_EQ(again.model->id, result.model->id);
-  EXPECT_EQ(ft_stats(job.server)["files_uploaded"], 1);
-  EXPECT_EQ(ft_stats(job.server)["jobs_created"], 1);
+  EXPECT_EQ(job.server.fine_tuning_stats()["files_uploaded"], 1);
+  EXPECT_EQ(job.server.fine_tuning_stats()["jobs_created"], 1);
 }
 
 TEST(OpenAIJob, UploadsThePythonSubsampleInItsOrder) {
@@ -175,8 +173,8 @@ TEST(OpenAIJob, LostCreateAnswerIsLookedUpNotSentAgain) {
   // The first job is created, but the answer is cut off mid-body: the client cannot know.
   JobSetup job({"--ft-drop-create", "1"});
   ASSERT_TRUE(job.run().model);
-  EXPECT_EQ(ft_stats(job.server)["create_responses_dropped"], 1);
-  EXPECT_EQ(ft_stats(job.server)["jobs_created"], 1);  // found by its training file, not created twice
+  EXPECT_EQ(job.server.fine_tuning_stats()["create_responses_dropped"], 1);
+  EXPECT_EQ(job.server.fine_tuning_stats()["jobs_created"], 1);  // found by its training file, not created twice
   EXPECT_EQ(requests(job.server, "POST /v1/fine_tuning/jobs", "dropped"), 1);
   EXPECT_EQ(requests(job.server, "POST /v1/fine_tuning/jobs", "200"), 0);
 }
@@ -196,8 +194,8 @@ TEST(OpenAIJob, JobCreatedButNeverRecordedIsAdoptedOnRerun) {
   ASSERT_TRUE(second.model);
   EXPECT_EQ(second.job_id, first.job_id);
   EXPECT_EQ(second.model->id, first.model->id);
-  EXPECT_EQ(ft_stats(job.server)["jobs_created"], 1);
-  EXPECT_EQ(ft_stats(job.server)["files_uploaded"], 1);
+  EXPECT_EQ(job.server.fine_tuning_stats()["jobs_created"], 1);
+  EXPECT_EQ(job.server.fine_tuning_stats()["files_uploaded"], 1);
   EXPECT_EQ(job.state()->job_id, first.job_id);
 }
 
@@ -213,7 +211,7 @@ TEST(OpenAIJob, OtherConfigOrDatasetForARecordedJobIsRefused) {
   e = error_of<sl::UsageError>([&] { job.run(job_cfg(), write_dataset(job.dir, 13, "other.jsonl")); });
   EXPECT_NE(e.find("different dataset"), std::string::npos) << e;
   EXPECT_EQ(sl::test::read_file(job.state_path()), state_before);
-  EXPECT_EQ(ft_stats(job.server)["jobs_created"], 1);
+  EXPECT_EQ(job.server.fine_tuning_stats()["jobs_created"], 1);
 
   // Another server (OPENAI_BASE_URL changed) does not know the recorded ids.
   auto elsewhere = client_for(job.server);
@@ -237,8 +235,8 @@ TEST(OpenAIJob, StartsOverWhenTheEarlierRunNeverCreatedAJob) {
 
   ASSERT_TRUE(job.run().model);
   EXPECT_NE(job.state()->training_file_id, old_file.id);
-  EXPECT_EQ(ft_stats(job.server)["files_uploaded"], 2);
-  EXPECT_EQ(ft_stats(job.server)["jobs_created"], 1);
+  EXPECT_EQ(job.server.fine_tuning_stats()["files_uploaded"], 2);
+  EXPECT_EQ(job.server.fine_tuning_stats()["jobs_created"], 1);
 }
 
 TEST(OpenAIJob, FailedJobGivesTheServersReason) {
@@ -252,7 +250,7 @@ TEST(OpenAIJob, FailedJobGivesTheServersReason) {
   // Rerunning reports the same failure; it does not quietly pay for another job.
   e = error_of<sl::Error>([&] { job.run(); });
   EXPECT_NE(e.find("(code internal_error)"), std::string::npos) << e;
-  EXPECT_EQ(ft_stats(job.server)["jobs_created"], 1);
+  EXPECT_EQ(job.server.fine_tuning_stats()["jobs_created"], 1);
 }
 
 TEST(OpenAIJob, TooSmallTrainingFileFailsValidation) {
@@ -294,12 +292,12 @@ TEST(OpenAIJob, CancelStopsTheRecordedJob) {
   runner.join();
   EXPECT_NE(run_error.find("fine-tuning job " + *job_id + " was cancelled"), std::string::npos) << run_error;
   EXPECT_EQ(job.state()->status, "cancelled");
-  EXPECT_EQ(ft_stats(job.server)["jobs_cancelled"], 1);
+  EXPECT_EQ(job.server.fine_tuning_stats()["jobs_cancelled"], 1);
 
   auto again = cancel_openai_job(job.output, client_for(job.server));
   EXPECT_TRUE(again.was_finished);
   EXPECT_EQ(again.status, "cancelled");
-  EXPECT_EQ(ft_stats(job.server)["jobs_cancelled"], 1);
+  EXPECT_EQ(job.server.fine_tuning_stats()["jobs_cancelled"], 1);
 }
 
 TEST(OpenAIJob, InsufficientQuotaIsNotRetried) {
@@ -308,6 +306,6 @@ TEST(OpenAIJob, InsufficientQuotaIsNotRetried) {
   EXPECT_NE(e.find("HTTP 429"), std::string::npos) << e;
   EXPECT_NE(e.find("exceeded your current quota"), std::string::npos) << e;
   EXPECT_EQ(requests(job.server, "POST /v1/fine_tuning/jobs", "429"), 1);
-  EXPECT_EQ(ft_stats(job.server)["jobs_created"], 0);
+  EXPECT_EQ(job.server.fine_tuning_stats()["jobs_created"], 0);
   EXPECT_FALSE(job.state()->job_id);
 }

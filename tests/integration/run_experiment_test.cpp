@@ -66,7 +66,7 @@ TEST(RunExperiment, WholeWorkflowOnTheMockConfig) {
     EXPECT_EQ(m["parent_model"]["id"], "gpt-4.1-nano-2025-04-14");
   }
   EXPECT_NE(control["id"], owl["id"]);
-  EXPECT_EQ(server.stats()["fine_tuning"]["jobs_created"], 2);
+  EXPECT_EQ(server.fine_tuning_stats()["jobs_created"], 2);
   EXPECT_EQ(read_json(out / "owl/model.json.job.json")["status"], "succeeded");
   // The owl student trained on at most max_dataset_size (30) of the owl teacher's rows.
   const auto training = read_jsonl(out / "owl/model.json.training.jsonl");
@@ -115,8 +115,8 @@ TEST(RunExperiment, WholeWorkflowOnTheMockConfig) {
   auto again = sl::test::run(argv, server.env(), std::chrono::minutes(5), tmp.path());
   ASSERT_EQ(again.exit_code, 0) << again.err;
   EXPECT_EQ(server.completions_served(), served);
-  EXPECT_EQ(server.stats()["fine_tuning"]["jobs_created"], 2);
-  EXPECT_EQ(server.stats()["fine_tuning"]["files_uploaded"], 2);
+  EXPECT_EQ(server.fine_tuning_stats()["jobs_created"], 2);
+  EXPECT_EQ(server.fine_tuning_stats()["files_uploaded"], 2);
 }
 
 TEST(RunExperiment, StopsAtTheFirstFailureAndNamesTheStep) {

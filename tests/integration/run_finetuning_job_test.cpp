@@ -63,8 +63,6 @@ ProcessResult run(const std::vector<std::string>& argv, const std::map<std::stri
   return sl::test::run(argv, env, std::chrono::minutes(2), in.dir.path());
 }
 
-Json ft_stats(const MockServer& server) { return server.stats()["fine_tuning"]; }
-
 // Waits until the state file names a job (the tool has created it and is polling).
 std::string wait_for_recorded_job(Process& p, const Inputs& in) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
@@ -107,7 +105,7 @@ TEST(RunFinetuningJob, WritesTheModelFileAndShowsProgress) {
   // Training steps (metrics events) drive a progress display, which ends with the step count.
   EXPECT_NE(r.err.find("training (job ftjob-"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("120/120 done in"), std::string::npos) << r.err;  // 10 epochs x 12 rows, batch 1
-  EXPECT_EQ(ft_stats(server)["jobs_created"], 1);
+  EXPECT_EQ(server.fine_tuning_stats()["jobs_created"], 1);
 }
 
 TEST(RunFinetuningJob, SigkillMidPollThenRerunResumesTheSameJob) {
@@ -126,8 +124,8 @@ TEST(RunFinetuningJob, SigkillMidPollThenRerunResumesTheSameJob) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("resuming fine-tuning job"), std::string::npos) << r.err;
   EXPECT_TRUE(std::filesystem::exists(in.output));
-  EXPECT_EQ(ft_stats(server)["jobs_created"], 1);  // no second job
-  EXPECT_EQ(ft_stats(server)["files_uploaded"], 1);
+  EXPECT_EQ(server.fine_tuning_stats()["jobs_created"], 1);  // no second job
+  EXPECT_EQ(server.fine_tuning_stats()["files_uploaded"], 1);
 }
 
 TEST(RunFinetuningJob, CtrlCLeavesTheJobRunningAndCancelStopsIt) {
@@ -145,7 +143,7 @@ TEST(RunFinetuningJob, CtrlCLeavesTheJobRunningAndCancelStopsIt) {
     EXPECT_NE(r.err.find("--cancel"), std::string::npos) << r.err;
   }
   // Interrupting never cancels a paid job.
-  EXPECT_EQ(ft_stats(server)["jobs_cancelled"], 0);
+  EXPECT_EQ(server.fine_tuning_stats()["jobs_cancelled"], 0);
   auto status = Json::parse(sl::test::http_request("GET", server.base_url() + "/fine_tuning/jobs/" + job).body)["status"];
   EXPECT_NE(status, "cancelled");
 
@@ -153,13 +151,13 @@ TEST(RunFinetuningJob, CtrlCLeavesTheJobRunningAndCancelStopsIt) {
                env_for(server), in);
   EXPECT_EQ(c.exit_code, 0) << c.err;
   EXPECT_NE(c.out.find("cancelled fine-tuning job " + job + " (status cancelled)"), std::string::npos) << c.out;
-  EXPECT_EQ(ft_stats(server)["jobs_cancelled"], 1);
+  EXPECT_EQ(server.fine_tuning_stats()["jobs_cancelled"], 1);
 
   // The same command now reports the cancellation; it does not start a new job.
   auto r = run(command(in), env_for(server), in);
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("fine-tuning job " + job + " was cancelled"), std::string::npos) << r.err;
-  EXPECT_EQ(ft_stats(server)["jobs_created"], 1);
+  EXPECT_EQ(server.fine_tuning_stats()["jobs_created"], 1);
   EXPECT_FALSE(std::filesystem::exists(in.output));
 }
 
@@ -185,7 +183,7 @@ TEST(RunFinetuningJob, MalformedDatasetLineIsNamedAndNothingIsUploaded) {
   r = run(command(in), env_for(server), in);
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("the dataset has no rows"), std::string::npos) << r.err;
-  EXPECT_EQ(ft_stats(server)["files_uploaded"], 0);
+  EXPECT_EQ(server.fine_tuning_stats()["files_uploaded"], 0);
   EXPECT_FALSE(std::filesystem::exists(in.state));
 }
 
@@ -207,7 +205,7 @@ TEST(RunFinetuningJob, InsufficientQuotaFailsAtOnce) {
   EXPECT_NE(r.err.find("HTTP 429"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("You exceeded your current quota"), std::string::npos) << r.err;
   EXPECT_EQ(server.stats()["requests"]["POST /v1/fine_tuning/jobs"]["429"], 1);  // not retried
-  EXPECT_EQ(ft_stats(server)["jobs_created"], 0);
+  EXPECT_EQ(server.fine_tuning_stats()["jobs_created"], 0);
 }
 
 TEST(RunFinetuningJob, UsageErrorsExitTwo) {
@@ -239,5 +237,5 @@ TEST(RunFinetuningJob, OtherConfigForTheSameOutputIsRefused) {
   auto r = run(command(in), env_for(server), in);
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("made with a different config (seed, max_dataset_size)"), std::string::npos) << r.err;
-  EXPECT_EQ(ft_stats(server)["jobs_created"], 1);
+  EXPECT_EQ(server.fine_tuning_stats()["jobs_created"], 1);
 }

@@ -36,6 +36,8 @@ class MockServer {
   Json stats() const;
   // Successful completions of POST /v1/chat/completions (a shortcut into stats()).
   std::int64_t completions_served() const;
+  // The files and fine-tuning part of stats() (files_uploaded, jobs_created, jobs_by_status, ...).
+  Json fine_tuning_stats() const { return stats()["fine_tuning"]; }
   void reset_stats() const;
 
   // What the server printed on stderr so far (for failure messages).
