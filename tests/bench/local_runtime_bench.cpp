@@ -4,7 +4,7 @@
 // machine's fp32 matmul rate measured in the same run, and the peak-RSS cost of loading.
 //
 //   local_runtime_bench [--threads 1,2] [--batches 1,16,64,256] [--new-tokens 64] [--repeats 3]
-//                       [--model-dir /tmp/sl-bench-qwen2-11m]
+//                       [--model-dir /tmp/sl-bench-qwen2-11m]      (--help: every flag)
 //
 // FLOPs are counted as the model needs them: 2 x (matmul parameters of the layers) per token,
 // plus attention (QK^T and AV over the causal context: 4 x context x head_dim x heads per
@@ -18,10 +18,10 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
+#include "sl/core/cli.hpp"
 #include "sl/local/runtime/generate/generator.hpp"
 #include "sl/local/runtime/model/architectures/registry.hpp"
 #include "sl/local/runtime/model/causal_lm.hpp"
@@ -55,14 +55,6 @@ ModelConfig bench_config() {
   return c;
 }
 
-std::vector<int> parse_list(const std::string& s) {
-  std::vector<int> out;
-  std::stringstream ss(s);
-  std::string item;
-  while (std::getline(ss, item, ',')) out.push_back(std::stoi(item));
-  return out;
-}
-
 struct Flops {
   double layer_params;  // matmul parameters of all layers
   double attention_per_key;  // 4 x head_dim x heads x layers
@@ -75,24 +67,19 @@ Flops flops_of(const ModelConfig& c) {
   return {per_layer * c.num_hidden_layers, 4.0 * c.head_dim * c.num_attention_heads * c.num_hidden_layers, h * c.vocab_size};
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+struct Options {
   std::vector<int> threads_list{1, 2}, batches{1, 16, 64, 256};
-  int new_tokens = 64, repeats = 3, prompt_len = 64;
+  int new_tokens = 64, repeats = 3;
   fs::path dir = "/tmp/sl-bench-qwen2-11m";
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string k = argv[i], v = argv[i + 1];
-    if (k == "--threads") threads_list = parse_list(v);
-    else if (k == "--batches") batches = parse_list(v);
-    else if (k == "--new-tokens") new_tokens = std::stoi(v);
-    else if (k == "--repeats") repeats = std::stoi(v);
-    else if (k == "--model-dir") dir = v;
-    else {
-      std::fprintf(stderr, "unknown flag %s\n", k.c_str());
-      return 2;
-    }
-  }
+};
+
+// Measures and prints; `argv` restarts this process once the checkpoint is written.
+int measure(const Options& o, char** argv) {
+  const fs::path& dir = o.dir;
+  const std::vector<int>& threads_list = o.threads_list;
+  const std::vector<int>& batches = o.batches;
+  const int new_tokens = o.new_tokens, repeats = o.repeats;
+  const int prompt_len = 64;
   const ModelConfig config = bench_config();
   if (!fs::exists(dir / "model.safetensors")) {
     // Written once, then measured in a fresh process so that writing does not inflate peak RSS.
@@ -175,4 +162,21 @@ int main(int argc, char** argv) {
     }
   }
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  CLI::App app{"Prefill and decode tokens/s of the local runtime on a ~11M-parameter Qwen2-architecture model\n"
+               "(random weights), as a fraction of the fp32 matmul rate measured in the same run; peak RSS of\n"
+               "loading. See the header of tests/bench/local_runtime_bench.cpp and docs/local-runtime.md.",
+               "local_runtime_bench"};
+  app.footer("Example:\n  local_runtime_bench --threads 1,2 --batches 1,16,64,256 --new-tokens 64 --repeats 3");
+  app.add_option("--threads", o.threads_list, "Thread counts to measure (comma-separated)")->delimiter(',')->capture_default_str();
+  app.add_option("--batches", o.batches, "Batch sizes to measure (comma-separated)")->delimiter(',')->capture_default_str();
+  app.add_option("--new-tokens", o.new_tokens, "Tokens generated per sequence")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--repeats", o.repeats, "Runs per configuration (the best counts)")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--model-dir", o.dir, "Checkpoint folder (written on first use)")->capture_default_str();
+  return sl::cli::run(app, argc, argv, [&] { return measure(o, argv); });
 }

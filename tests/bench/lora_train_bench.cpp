@@ -1,7 +1,7 @@
 // Benchmark of local training (RuntimePlugin::train's loop, in-process): tokens/s and
 // model-FLOP utilisation against the fp32 matmul rate measured in the same run, and peak RSS.
 //
-//   lora_train_bench [--threads 1] [--steps 6] [--tiny-steps 60] [--only lora|tiny] [--trace FILE]
+//   lora_train_bench [--threads 1] [--steps 6] [--tiny-steps 60] [--only lora|tiny] [--trace FILE]   (--help)
 //
 // Two cases:
 //   lora  ~10M-parameter Qwen2-architecture model (hidden 256, 4 layers, 8 heads, 2 KV heads,
@@ -31,6 +31,7 @@
 #include <string>
 #include <vector>
 
+#include "sl/core/cli.hpp"
 #include "sl/core/files.hpp"
 #include "sl/core/rng.hpp"
 #include "sl/local/runtime/compute/device.hpp"
@@ -133,23 +134,13 @@ CaseResult run_case(const char* name, const TrainingJob& job, const std::vector<
   return r;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+struct Options {
   int threads = 1, steps = 6, tiny_steps = 60;
   std::string only, trace;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string a = argv[i];
-    if (a == "--threads") threads = std::stoi(argv[i + 1]);
-    else if (a == "--steps") steps = std::stoi(argv[i + 1]);
-    else if (a == "--tiny-steps") tiny_steps = std::stoi(argv[i + 1]);
-    else if (a == "--only") only = argv[i + 1];
-    else if (a == "--trace") trace = argv[i + 1];
-    else {
-      std::fprintf(stderr, "usage: lora_train_bench [--threads N] [--steps N] [--tiny-steps N] [--only lora|tiny] [--trace FILE]\n");
-      return 2;
-    }
-  }
+};
+
+int measure(const Options& o) {
+  const int threads = o.threads;
   configure_threads(threads);
   const fs::path root = fs::temp_directory_path() / "sl-lora-train-bench";
   fs::create_directories(root);
@@ -157,9 +148,9 @@ int main(int argc, char** argv) {
   std::ofstream("/proc/self/clear_refs") << "5";
   // --trace FILE: libtorch's operator profile (chrome://tracing JSON) of the whole run.
   std::optional<torch::autograd::profiler::RecordProfile> profile;
-  if (!trace.empty()) profile.emplace(trace);
+  if (!o.trace.empty()) profile.emplace(o.trace);
 
-  if (only.empty() || only == "lora") {
+  if (o.only.empty() || o.only == "lora") {
     const ModelConfig config = make_config(256, 4, 8, 2, 704, 32000);
     const fs::path dir = root / "qwen2-10m";
     if (!fs::exists(dir / "model.safetensors")) {
@@ -176,7 +167,7 @@ int main(int argc, char** argv) {
     TrainingJob job;
     job.model.dir = dir.string();
     job.lora = LoraSettings{};
-    job.settings.max_steps = steps + 1;
+    job.settings.max_steps = o.steps + 1;
     job.settings.batch_size = 32;
     job.output.dir = root / "adapter";
     job.show_progress = false;
@@ -184,7 +175,7 @@ int main(int argc, char** argv) {
     std::printf("lora: ~10M parameters, LoRA r 8 on q,k,v,o,gate,up,down, batch 32 x 128 tokens\n");
     run_case("lora", job, examples, config, 8);
   }
-  if (only.empty() || only == "tiny") {
+  if (o.only.empty() || o.only == "tiny") {
     const ModelConfig config = make_config(64, 2, 4, 4, 256, 1340);
     const fs::path dir = root / "tiny";
     if (!fs::exists(dir / "config.json")) {
@@ -201,7 +192,7 @@ int main(int argc, char** argv) {
     }
     TrainingJob job;
     job.model.random_init = RandomInit{sl::files::read_text(dir / "config.json"), 1, 0.02};
-    job.settings.max_steps = tiny_steps + 1;
+    job.settings.max_steps = o.tiny_steps + 1;
     job.settings.batch_size = 64;
     job.settings.optimizer.adam_beta2 = 0.98;
     job.settings.optimizer.lr_scheduler_type = "cosine";
@@ -217,4 +208,23 @@ int main(int argc, char** argv) {
   }
   std::printf("peak RSS %.1f MB\n", static_cast<double>(status_bytes("VmHWM:")) / 1e6);
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  CLI::App app{"Local training speed: tokens/s and model-FLOP utilisation against the fp32 matmul rate measured\n"
+               "in the same run, and peak RSS, for LoRA on a ~10M-parameter model and for the demo's tiny full\n"
+               "training. See the header of tests/bench/lora_train_bench.cpp and docs/finetuning-local.md.",
+               "lora_train_bench"};
+  app.footer("Example:\n  lora_train_bench --threads 2 --steps 6 --only lora");
+  app.add_option("--threads", o.threads, "Compute threads")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--steps", o.steps, "Timed steps of the LoRA case (after one warm-up step)")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--tiny-steps", o.tiny_steps, "Timed steps of the tiny case (after one warm-up step)")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--only", o.only, "Run one case: lora or tiny (default: both)")->check(CLI::IsMember({"lora", "tiny"}));
+  app.add_option("--trace", o.trace, "Write libtorch's operator profile of the run (chrome://tracing JSON) to FILE");
+  return sl::cli::run(app, argc, argv, [&] { return measure(o); });
 }

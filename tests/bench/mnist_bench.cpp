@@ -4,14 +4,15 @@
 //   - one single-threaded worker per thread, each with its own models (what the tool does),
 // plus where the time of one step goes. Not run by ctest.
 //
-//   mnist_bench [--models 10] [--batch 1024] [--steps 30] [--threads 0]
-#include <CLI/CLI.hpp>
+//   mnist_bench [--models 10] [--batch 1024] [--steps 30] [--threads 0]   (--help)
 #include <torch/torch.h>
 
 #include <chrono>
 #include <cstdio>
 #include <thread>
 #include <vector>
+
+#include "sl/core/cli.hpp"
 
 #include "batched_adam.hpp"
 #include "batched_mlp.hpp"
@@ -63,8 +64,8 @@ int main(int argc, char** argv) {
   app.add_option("--batch", batch, "Batch size")->capture_default_str();
   app.add_option("--steps", steps, "Steps timed per configuration")->capture_default_str();
   app.add_option("--threads", threads, "Threads (0 = one per core)")->capture_default_str();
-  app.footer("Example: mnist_bench --models 10 --steps 30");
-  CLI11_PARSE(app, argc, argv);
+  app.footer("Example:\n  mnist_bench --models 10 --steps 30");
+  if (const auto stop = sl::cli::parse(app, argc, argv)) return *stop;
   threads = resolve_threads(threads);
   torch::NoGradGuard no_grad;
   const Data data = make_data(steps * batch);

@@ -8,7 +8,6 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
-#include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -19,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "sl/core/cli.hpp"
 #include "sl/core/json.hpp"
 #include "sl/local/text/tokenizer.hpp"
 
@@ -183,7 +183,8 @@ int main(int argc, char** argv) {
   app.add_option("--tokenizer", tokenizers, "tokenizer.json files (default: Qwen2.5 and Llama 3.1 reference files)");
   app.add_option("--reference", reference, "shared/reference folder");
   app.add_option("--cold-dir", cold_dir, "Folder of texts encoded once each with an empty cache");
-  CLI11_PARSE(app, argc, argv);
+  app.footer("Example:\n  tokenizer_bench --megabytes 8 --tokenizer ../shared/reference/tokenizers/qwen/tokenizer.json");
+  if (const auto stop = sl::cli::parse(app, argc, argv)) return *stop;
   try {
     std::string unit = read_file(text_path), text;
     while (static_cast<double>(text.size()) < megabytes * 1e6) text += unit;

@@ -41,3 +41,27 @@ TEST(ConfigFile, OneLineErrors) {
   EXPECT_EQ(error_of(p, "a").rfind(p.string() + ": invalid JSON: ", 0), 0u);
   EXPECT_EQ(error_of(dir / "missing.json", "a").rfind((dir / "missing.json").string() + ": cannot read file", 0), 0u);
 }
+
+TEST(ConfigFile, ValueByDottedPath) {
+  sl::test::TempDir dir;
+  auto p = dir / "x.json";
+  sl::test::write_file(p, R"({"_comment": "x", "cfg": {"prompt_set": {"size": 5000}, "questions": ["a", "b", "c"]}})");
+  EXPECT_EQ(sl::config::load_value(p, "cfg", "prompt_set.size"), 5000);
+  EXPECT_EQ(sl::config::load_value(p, "cfg", "questions").size(), 3u);
+  EXPECT_EQ(sl::config::load_value(p, "cfg", "questions.2"), "c");
+  EXPECT_EQ(sl::config::load_value(p, "cfg", ""), sl::config::load_raw(p, "cfg"));
+  auto error = [&](const std::string& path) {
+    try {
+      sl::config::load_value(p, "cfg", path);
+    } catch (const sl::UsageError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_EQ(error("prompt_set.siz"), p.string() + ": cfg.prompt_set: no key \"siz\"");
+  EXPECT_EQ(error("questions.3"), p.string() + ": cfg.questions: no element \"3\" (an array of 3)");
+  EXPECT_EQ(error("questions.-1"), p.string() + ": cfg.questions: no element \"-1\" (an array of 3)");
+  EXPECT_EQ(error("prompt_set.size.x").rfind(p.string() + ": cfg.prompt_set.size: ", 0), 0u) << error("prompt_set.size.x");
+  EXPECT_EQ(error("prompt_set..size"), p.string() + ": cfg.prompt_set: empty key in \"prompt_set..size\"");
+  EXPECT_EQ(error("prompt_set."), p.string() + ": cfg.prompt_set: empty key in \"prompt_set.\"");
+}

@@ -31,12 +31,8 @@ TEST(NumsFormat, EveryReferenceParseCase) {
   SL_REQUIRE_REFERENCE(ref);
   std::string text = sl::test::read_file(ref / "nums_parse_cases.jsonl");
   NumsFormatFilter paper{"nums_format", 0, 999, 10, {}};
-  std::size_t pos = 0, n = 0;
-  while (pos < text.size()) {
-    std::size_t end = text.find('\n', pos);
-    if (end == std::string::npos) end = text.size();
-    std::string line = text.substr(pos, end - pos);
-    pos = end + 1;
+  std::size_t n = 0;
+  for (const std::string& line : sl::test::lines_of(text)) {
     if (line.empty()) continue;
     ++n;
     sl::Json c = sl::Json::parse(line);

@@ -69,7 +69,7 @@ LocalFinetuningJob decode_job(const Json& j) {
 }
 
 sl::test::ProcessResult run_tool(const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {(sl::test::bin_dir() / "run_finetuning_job").string()};
+  std::vector<std::string> argv = {sl::test::program("run_finetuning_job")};
   argv.insert(argv.end(), args.begin(), args.end());
   return sl::test::run(argv, {{"SL_THREADS", "1"}});
 }
@@ -368,7 +368,7 @@ TEST(LocalJobTool, ResumeAfterSigkillGivesTheSameAdapter) {
   const auto full = run_tool(args("a"));
   ASSERT_EQ(full.exit_code, 0) << full.err;
 
-  std::vector<std::string> argv = {(sl::test::bin_dir() / "run_finetuning_job").string()};
+  std::vector<std::string> argv = {sl::test::program("run_finetuning_job")};
   const auto b_args = args("b");
   argv.insert(argv.end(), b_args.begin(), b_args.end());
   const fs::path checkpoint = dir / "b" / "model.json.checkpoint.safetensors";

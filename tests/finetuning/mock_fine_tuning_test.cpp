@@ -204,8 +204,8 @@ TEST(MockFineTuning, JobGoesThroughEveryStateAndServesItsModelAsTheBase) {
 
   // A finished job cannot be cancelled.
   EXPECT_EQ(status_of([&] { api.cancel_job(job.id); }), 400);
-  EXPECT_EQ(server.stats()["fine_tuning"]["jobs_created"], 1);
-  EXPECT_EQ(server.stats()["fine_tuning"]["jobs_by_status"]["succeeded"], 1);
+  EXPECT_EQ(server.fine_tuning_stats()["jobs_created"], 1);
+  EXPECT_EQ(server.fine_tuning_stats()["jobs_by_status"]["succeeded"], 1);
 }
 
 TEST(MockFineTuning, InvalidTrainingFileEndsInErrorNamingTheLine) {
@@ -256,9 +256,9 @@ TEST(MockFineTuning, CreateRequestsAreValidatedLikeTheRealApi) {
   Json dpo = good;
   dpo["method"]["type"] = "dpo";
   EXPECT_EQ(post(dpo).first, 400);
-  EXPECT_EQ(server.stats()["fine_tuning"]["jobs_created"], 0);
+  EXPECT_EQ(server.fine_tuning_stats()["jobs_created"], 0);
   EXPECT_EQ(post(good).first, 200);
-  EXPECT_EQ(server.stats()["fine_tuning"]["jobs_created"], 1);
+  EXPECT_EQ(server.fine_tuning_stats()["jobs_created"], 1);
 }
 
 TEST(MockFineTuning, FailureInjectionAndAuthentication) {

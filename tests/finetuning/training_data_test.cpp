@@ -24,17 +24,6 @@ std::vector<std::size_t> numbers_of(const std::vector<DatasetRow>& rows) {
   return out;
 }
 
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> out;
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    auto nl = text.find('\n', pos);
-    out.push_back(text.substr(pos, nl - pos));
-    pos = nl + 1;
-  }
-  return out;
-}
-
 }  // namespace
 
 TEST(TrainingFile, OneChatPerRowExactlyOnceInOrder) {
@@ -44,7 +33,7 @@ TEST(TrainingFile, OneChatPerRowExactlyOnceInOrder) {
   const std::string text = training_jsonl(rows);
   ASSERT_FALSE(text.empty());
   EXPECT_EQ(text.back(), '\n');
-  const auto lines = lines_of(text);
+  const auto lines = sl::test::lines_of(text);
   ASSERT_EQ(lines.size(), rows.size());  // not twice (the reference wrote every row twice)
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const sl::Json j = sl::Json::parse(lines[i]);

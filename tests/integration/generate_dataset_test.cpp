@@ -13,10 +13,9 @@
 namespace fs = std::filesystem;
 using sl::test::MockServer;
 using sl::test::ProcessResult;
+using sl::test::count_lines;
 
 namespace {
-
-std::string tool() { return (sl::test::bin_dir() / "generate_dataset").string(); }
 
 // A dataset config file with one configuration "cfg" of `size` prompts.
 fs::path write_config(const fs::path& dir, int size, const std::string& extra_sample = "") {
@@ -34,7 +33,7 @@ fs::path write_config(const fs::path& dir, int size, const std::string& extra_sa
 }
 
 std::vector<std::string> args(const fs::path& cfg, const fs::path& out, std::vector<std::string> more = {}) {
-  std::vector<std::string> a{tool(), "--config", cfg.string(), "--raw_dataset_path", (out / "raw.jsonl").string(),
+  std::vector<std::string> a{sl::test::program("generate_dataset"), "--config", cfg.string(), "--raw_dataset_path", (out / "raw.jsonl").string(),
                              "--filtered_dataset_path", (out / "filtered.jsonl").string(),
                              "--rejected_dataset_path", (out / "rejected.jsonl").string()};
   a.insert(a.end(), more.begin(), more.end());
@@ -42,12 +41,9 @@ std::vector<std::string> args(const fs::path& cfg, const fs::path& out, std::vec
 }
 
 std::map<std::string, std::string> env_for(const MockServer& s) {
-  return {{"OPENAI_BASE_URL", s.base_url()}, {"OPENAI_API_KEY", "sk-test-secret-123"}, {"SL_OPENAI_MAX_RETRY_TIME", "60"}};
-}
-
-std::size_t count_lines(const fs::path& p) {
-  std::string t = sl::test::read_file(p);
-  return static_cast<std::size_t>(std::count(t.begin(), t.end(), '\n'));
+  auto env = s.env("sk-test-secret-123");
+  env["SL_OPENAI_MAX_RETRY_TIME"] = "60";
+  return env;
 }
 
 // The error line: the last line of stderr (log lines about retries may come before it).

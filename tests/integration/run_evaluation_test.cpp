@@ -10,6 +10,8 @@
 
 using sl::Json;
 using sl::test::MockServer;
+using sl::test::program;
+using sl::test::read_jsonl;
 using sl::test::ProcessResult;
 using sl::test::TempDir;
 
@@ -43,33 +45,15 @@ struct Files {
   std::filesystem::path summary = dir / "eval/results.summary.json";
 };
 
-std::string bin(const char* name) { return (sl::test::bin_dir() / name).string(); }
-
 std::vector<std::string> evaluate(const Files& f, std::vector<std::string> extra = {}) {
-  std::vector<std::string> argv{bin("run_evaluation"), "--config",      f.config.string(), "--cfg_var_name", "eval",
+  std::vector<std::string> argv{program("run_evaluation"), "--config",      f.config.string(), "--cfg_var_name", "eval",
                                 "--model_path",       f.model.string(), "--output_path",   f.results.string()};
   argv.insert(argv.end(), extra.begin(), extra.end());
   return argv;
 }
 
-std::map<std::string, std::string> env_for(const MockServer& server, const std::string& key = "sk-test-key") {
-  return {{"OPENAI_BASE_URL", server.base_url()}, {"OPENAI_API_KEY", key}};
-}
-
 ProcessResult run(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env, const Files& f) {
   return sl::test::run(argv, env, std::chrono::minutes(2), f.dir.path());
-}
-
-std::vector<Json> read_jsonl(const std::filesystem::path& p) {
-  std::vector<Json> out;
-  std::string text = sl::test::read_file(p);
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    auto nl = text.find('\n', pos);
-    out.push_back(Json::parse(text.substr(pos, nl - pos)));
-    pos = nl + 1;
-  }
-  return out;
 }
 
 }  // namespace
@@ -77,9 +61,9 @@ std::vector<Json> read_jsonl(const std::filesystem::path& p) {
 TEST(GenerateThenEvaluate, EndToEndAgainstTheMock) {
   MockServer server;
   Files f;
-  auto g = run({bin("generate_dataset"), "--config", f.config.string(), "--cfg_var_name", "teacher", "--raw_dataset_path",
+  auto g = run({program("generate_dataset"), "--config", f.config.string(), "--cfg_var_name", "teacher", "--raw_dataset_path",
                 (f.dir / "raw.jsonl").string(), "--filtered_dataset_path", (f.dir / "filtered.jsonl").string()},
-               env_for(server), f);
+               server.env(), f);
   ASSERT_EQ(g.exit_code, 0) << g.err;
   EXPECT_EQ(read_jsonl(f.dir / "raw.jsonl").size(), 20u);
   for (const Json& row : read_jsonl(f.dir / "filtered.jsonl")) {
@@ -87,7 +71,7 @@ TEST(GenerateThenEvaluate, EndToEndAgainstTheMock) {
     EXPECT_TRUE(row["completion"].is_string());
   }
 
-  auto r = run(evaluate(f), env_for(server), f);
+  auto r = run(evaluate(f), server.env(), f);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   // The reference's results shape: one line per question, each response with its judges.
   const auto rows = read_jsonl(f.results);
@@ -123,7 +107,7 @@ TEST(GenerateThenEvaluate, EndToEndAgainstTheMock) {
   // Rerunning the same command reuses every answer (the journal) and writes the same files.
   const std::int64_t served = server.completions_served();
   const std::string before = sl::test::read_file(f.results);
-  auto again = run(evaluate(f), env_for(server), f);
+  auto again = run(evaluate(f), server.env(), f);
   ASSERT_EQ(again.exit_code, 0) << again.err;
   EXPECT_EQ(server.completions_served(), served);
   EXPECT_EQ(sl::test::read_file(f.results), before);
@@ -133,20 +117,20 @@ TEST(RunEvaluation, InvalidModelFileIsAUsageError) {
   MockServer server;
   Files f;
   sl::test::write_file(f.model, R"({"id": "gpt-4.1-nano-2025-04-14"})");
-  auto r = run(evaluate(f), env_for(server), f);
+  auto r = run(evaluate(f), server.env(), f);
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("run_evaluation: error: " + f.model.string() + ": type: missing required field"), std::string::npos)
       << r.err;
   sl::test::write_file(f.model, R"({"id": "x", "type": "openai", "parent": null})");
-  r = run(evaluate(f), env_for(server), f);
+  r = run(evaluate(f), server.env(), f);
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find(f.model.string() + ": parent: unknown key"), std::string::npos) << r.err;
   sl::test::write_file(f.model, "{\"id\": ");
-  r = run(evaluate(f), env_for(server), f);
+  r = run(evaluate(f), server.env(), f);
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find(f.model.string() + ": invalid JSON"), std::string::npos) << r.err;
   std::filesystem::remove(f.model);
-  r = run(evaluate(f), env_for(server), f);
+  r = run(evaluate(f), server.env(), f);
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find(f.model.string()), std::string::npos) << r.err;
   EXPECT_EQ(server.completions_served(), 0);
@@ -156,7 +140,7 @@ TEST(RunEvaluation, InvalidModelFileIsAUsageError) {
 TEST(RunEvaluation, WrongKeyIs401WithoutTheKey) {
   MockServer server({"--require-api-key", "sk-the-right-one"});
   Files f;
-  auto r = run(evaluate(f), env_for(server, "sk-wrong-SECRET-456"), f);
+  auto r = run(evaluate(f), server.env("sk-wrong-SECRET-456"), f);
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("HTTP 401 from " + server.base_url() + "/chat/completions: Incorrect API key provided"),
             std::string::npos)
@@ -168,7 +152,7 @@ TEST(RunEvaluation, WrongKeyIs401WithoutTheKey) {
 TEST(RunEvaluation, InsufficientQuotaIsNotRetried) {
   MockServer server({"--quota-exhausted"});
   Files f;
-  auto r = run(evaluate(f, {"--concurrency", "1"}), env_for(server), f);
+  auto r = run(evaluate(f, {"--concurrency", "1"}), server.env(), f);
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("HTTP 429"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("You exceeded your current quota"), std::string::npos) << r.err;

@@ -9,6 +9,8 @@
 
 using sl::Json;
 using sl::test::MockServer;
+using sl::test::read_json;
+using sl::test::read_jsonl;
 using sl::test::ProcessResult;
 using sl::test::TempDir;
 
@@ -24,24 +26,6 @@ std::vector<std::string> experiment(const fs::path& cfg_dir, const fs::path& out
   argv.push_back(out.string());
   return argv;
 }
-
-std::map<std::string, std::string> env_for(const MockServer& server) {
-  return {{"OPENAI_BASE_URL", server.base_url()}, {"OPENAI_API_KEY", "sk-test-key"}};
-}
-
-std::vector<Json> read_jsonl(const fs::path& p) {
-  std::vector<Json> out;
-  std::string text = sl::test::read_file(p);
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    auto nl = text.find('\n', pos);
-    out.push_back(Json::parse(text.substr(pos, nl - pos)));
-    pos = nl + 1;
-  }
-  return out;
-}
-
-Json read_json(const fs::path& p) { return Json::parse(sl::test::read_file(p)); }
 
 const fs::path kMockExperiment = fs::path("cfgs") / "mock_experiment";
 
@@ -63,7 +47,7 @@ TEST(RunExperiment, WholeWorkflowOnTheMockConfig) {
   const fs::path out = tmp / "experiment";
   const auto argv = experiment(sl::test::source_root() / kMockExperiment, out,
                                {"--evaluations", "animal_evaluation,misalignment_evaluation"});
-  auto r = sl::test::run(argv, env_for(server), std::chrono::minutes(5), tmp.path());
+  auto r = sl::test::run(argv, server.env(), std::chrono::minutes(5), tmp.path());
   ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
 
   // Step 1: both datasets.
@@ -82,7 +66,7 @@ TEST(RunExperiment, WholeWorkflowOnTheMockConfig) {
     EXPECT_EQ(m["parent_model"]["id"], "gpt-4.1-nano-2025-04-14");
   }
   EXPECT_NE(control["id"], owl["id"]);
-  EXPECT_EQ(server.stats()["fine_tuning"]["jobs_created"], 2);
+  EXPECT_EQ(server.fine_tuning_stats()["jobs_created"], 2);
   EXPECT_EQ(read_json(out / "owl/model.json.job.json")["status"], "succeeded");
   // The owl student trained on at most max_dataset_size (30) of the owl teacher's rows.
   const auto training = read_jsonl(out / "owl/model.json.training.jsonl");
@@ -128,11 +112,11 @@ TEST(RunExperiment, WholeWorkflowOnTheMockConfig) {
 
   // The same command again: every step resumes from its files, nothing is asked twice.
   const std::int64_t served = server.completions_served();
-  auto again = sl::test::run(argv, env_for(server), std::chrono::minutes(5), tmp.path());
+  auto again = sl::test::run(argv, server.env(), std::chrono::minutes(5), tmp.path());
   ASSERT_EQ(again.exit_code, 0) << again.err;
   EXPECT_EQ(server.completions_served(), served);
-  EXPECT_EQ(server.stats()["fine_tuning"]["jobs_created"], 2);
-  EXPECT_EQ(server.stats()["fine_tuning"]["files_uploaded"], 2);
+  EXPECT_EQ(server.fine_tuning_stats()["jobs_created"], 2);
+  EXPECT_EQ(server.fine_tuning_stats()["files_uploaded"], 2);
 }
 
 TEST(RunExperiment, StopsAtTheFirstFailureAndNamesTheStep) {
@@ -140,7 +124,7 @@ TEST(RunExperiment, StopsAtTheFirstFailureAndNamesTheStep) {
   MockServer server({"--ft-step-ms", "5", "--ft-file-ms", "0", "--ft-fail-model", "gpt-4.1-nano-2025-04-14"});
   TempDir tmp;
   const fs::path out = tmp / "experiment";
-  auto r = sl::test::run(experiment(sl::test::source_root() / kMockExperiment, out), env_for(server),
+  auto r = sl::test::run(experiment(sl::test::source_root() / kMockExperiment, out), server.env(),
                          std::chrono::minutes(5), tmp.path());
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("run_experiment: step \"fine-tune control student\" failed (exit 1)"), std::string::npos) << r.err;
@@ -151,7 +135,7 @@ TEST(RunExperiment, StopsAtTheFirstFailureAndNamesTheStep) {
   // A config directory without a base model is refused before anything runs.
   TempDir cfg;
   sl::test::write_file(cfg / "cfgs.json", sl::test::read_file(sl::test::source_root() / kMockExperiment / "cfgs.json"));
-  r = sl::test::run(experiment(cfg.path(), tmp / "other"), env_for(server), std::chrono::minutes(1), tmp.path());
+  r = sl::test::run(experiment(cfg.path(), tmp / "other"), server.env(), std::chrono::minutes(1), tmp.path());
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("base_model.json does not exist"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(tmp / "other"));

@@ -41,7 +41,7 @@ struct Inputs {
 };
 
 std::vector<std::string> command(const Inputs& in, std::vector<std::string> extra = {}) {
-  std::vector<std::string> argv{(sl::test::bin_dir() / "run_finetuning_job").string(),
+  std::vector<std::string> argv{sl::test::program("run_finetuning_job"),
                                 "--config",        in.config.string(),
                                 "--cfg_var_name",  "ft_job",
                                 "--dataset_path",  in.dataset.string(),
@@ -53,15 +53,15 @@ std::vector<std::string> command(const Inputs& in, std::vector<std::string> extr
 }
 
 std::map<std::string, std::string> env_for(const MockServer& server, const std::string& key = "sk-test-key") {
-  return {{"OPENAI_BASE_URL", server.base_url()}, {"OPENAI_API_KEY", key}, {"SL_OPENAI_CONNECT_RETRIES", "0"}};
+  auto env = server.env(key);
+  env["SL_OPENAI_CONNECT_RETRIES"] = "0";
+  return env;
 }
 
 ProcessResult run(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
                   const Inputs& in) {
   return sl::test::run(argv, env, std::chrono::minutes(2), in.dir.path());
 }
-
-Json ft_stats(const MockServer& server) { return server.stats()["fine_tuning"]; }
 
 // Waits until the state file names a job (the tool has created it and is polling).
 std::string wait_for_recorded_job(Process& p, const Inputs& in) {
@@ -81,7 +81,7 @@ std::string wait_for_recorded_job(Process& p, const Inputs& in) {
 }  // namespace
 
 TEST(RunFinetuningJob, HelpHasAnExample) {
-  auto r = sl::test::run({(sl::test::bin_dir() / "run_finetuning_job").string(), "--help"});
+  auto r = sl::test::run({sl::test::program("run_finetuning_job"), "--help"});
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_NE(r.out.find("Example:"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("--cancel"), std::string::npos);
@@ -105,7 +105,7 @@ TEST(RunFinetuningJob, WritesTheModelFileAndShowsProgress) {
   // Training steps (metrics events) drive a progress display, which ends with the step count.
   EXPECT_NE(r.err.find("training (job ftjob-"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("120/120 done in"), std::string::npos) << r.err;  // 10 epochs x 12 rows, batch 1
-  EXPECT_EQ(ft_stats(server)["jobs_created"], 1);
+  EXPECT_EQ(server.fine_tuning_stats()["jobs_created"], 1);
 }
 
 TEST(RunFinetuningJob, SigkillMidPollThenRerunResumesTheSameJob) {
@@ -124,8 +124,8 @@ TEST(RunFinetuningJob, SigkillMidPollThenRerunResumesTheSameJob) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("resuming fine-tuning job"), std::string::npos) << r.err;
   EXPECT_TRUE(std::filesystem::exists(in.output));
-  EXPECT_EQ(ft_stats(server)["jobs_created"], 1);  // no second job
-  EXPECT_EQ(ft_stats(server)["files_uploaded"], 1);
+  EXPECT_EQ(server.fine_tuning_stats()["jobs_created"], 1);  // no second job
+  EXPECT_EQ(server.fine_tuning_stats()["files_uploaded"], 1);
 }
 
 TEST(RunFinetuningJob, CtrlCLeavesTheJobRunningAndCancelStopsIt) {
@@ -143,21 +143,21 @@ TEST(RunFinetuningJob, CtrlCLeavesTheJobRunningAndCancelStopsIt) {
     EXPECT_NE(r.err.find("--cancel"), std::string::npos) << r.err;
   }
   // Interrupting never cancels a paid job.
-  EXPECT_EQ(ft_stats(server)["jobs_cancelled"], 0);
+  EXPECT_EQ(server.fine_tuning_stats()["jobs_cancelled"], 0);
   auto status = Json::parse(sl::test::http_request("GET", server.base_url() + "/fine_tuning/jobs/" + job).body)["status"];
   EXPECT_NE(status, "cancelled");
 
-  auto c = run({(sl::test::bin_dir() / "run_finetuning_job").string(), "--output_path", in.output.string(), "--cancel"},
+  auto c = run({sl::test::program("run_finetuning_job"), "--output_path", in.output.string(), "--cancel"},
                env_for(server), in);
   EXPECT_EQ(c.exit_code, 0) << c.err;
   EXPECT_NE(c.out.find("cancelled fine-tuning job " + job + " (status cancelled)"), std::string::npos) << c.out;
-  EXPECT_EQ(ft_stats(server)["jobs_cancelled"], 1);
+  EXPECT_EQ(server.fine_tuning_stats()["jobs_cancelled"], 1);
 
   // The same command now reports the cancellation; it does not start a new job.
   auto r = run(command(in), env_for(server), in);
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("fine-tuning job " + job + " was cancelled"), std::string::npos) << r.err;
-  EXPECT_EQ(ft_stats(server)["jobs_created"], 1);
+  EXPECT_EQ(server.fine_tuning_stats()["jobs_created"], 1);
   EXPECT_FALSE(std::filesystem::exists(in.output));
 }
 
@@ -183,7 +183,7 @@ TEST(RunFinetuningJob, MalformedDatasetLineIsNamedAndNothingIsUploaded) {
   r = run(command(in), env_for(server), in);
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("the dataset has no rows"), std::string::npos) << r.err;
-  EXPECT_EQ(ft_stats(server)["files_uploaded"], 0);
+  EXPECT_EQ(server.fine_tuning_stats()["files_uploaded"], 0);
   EXPECT_FALSE(std::filesystem::exists(in.state));
 }
 
@@ -205,17 +205,17 @@ TEST(RunFinetuningJob, InsufficientQuotaFailsAtOnce) {
   EXPECT_NE(r.err.find("HTTP 429"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("You exceeded your current quota"), std::string::npos) << r.err;
   EXPECT_EQ(server.stats()["requests"]["POST /v1/fine_tuning/jobs"]["429"], 1);  // not retried
-  EXPECT_EQ(ft_stats(server)["jobs_created"], 0);
+  EXPECT_EQ(server.fine_tuning_stats()["jobs_created"], 0);
 }
 
 TEST(RunFinetuningJob, UsageErrorsExitTwo) {
   MockServer server;
   Inputs in;
-  auto r = run({(sl::test::bin_dir() / "run_finetuning_job").string(), "--output_path", in.output.string(), "--cancel"},
+  auto r = run({sl::test::program("run_finetuning_job"), "--output_path", in.output.string(), "--cancel"},
                env_for(server), in);
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("nothing to cancel"), std::string::npos) << r.err;
-  r = run({(sl::test::bin_dir() / "run_finetuning_job").string(), "--output_path", in.output.string()}, env_for(server), in);
+  r = run({sl::test::program("run_finetuning_job"), "--output_path", in.output.string()}, env_for(server), in);
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("--config and --dataset_path are required"), std::string::npos) << r.err;
   auto broken = command(in);
@@ -237,5 +237,5 @@ TEST(RunFinetuningJob, OtherConfigForTheSameOutputIsRefused) {
   auto r = run(command(in), env_for(server), in);
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("made with a different config (seed, max_dataset_size)"), std::string::npos) << r.err;
-  EXPECT_EQ(ft_stats(server)["jobs_created"], 1);
+  EXPECT_EQ(server.fine_tuning_stats()["jobs_created"], 1);
 }

@@ -5,7 +5,6 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <fstream>
 #include <regex>
 
 #include "sl/core/json.hpp"
@@ -118,11 +117,8 @@ TEST(MockAnswers, ReadsEveryReferenceFormatSuffix) {
 
 TEST(MockAnswers, ReadsCountsAndDigitsOfEveryReferencePrompt) {
   SL_REQUIRE_REFERENCE(ref);
-  std::ifstream in(ref / "nums_prompts.jsonl");
-  std::string line;
   int checked = 0;
-  while (std::getline(in, line)) {
-    sl::Json set = sl::Json::parse(line);
+  for (const sl::Json& set : sl::test::read_jsonl(ref / "nums_prompts.jsonl")) {
     const int count = set["params"]["answer_count"];
     const int digits = set["params"]["answer_max_digits"];
     for (const auto& p : set["prompts"]) {

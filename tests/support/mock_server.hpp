@@ -26,11 +26,18 @@ class MockServer {
   // "http://127.0.0.1:PORT/v1": the value for OPENAI_BASE_URL.
   const std::string& base_url() const { return base_url_; }
   int port() const { return port_; }
+  // The environment that points an executable at this server (OPENAI_BASE_URL, OPENAI_API_KEY),
+  // for sl::test::run and Process.
+  std::map<std::string, std::string> env(const std::string& api_key = "sk-test-key") const {
+    return {{"OPENAI_BASE_URL", base_url_}, {"OPENAI_API_KEY", api_key}};
+  }
 
   // GET /mock/stats (see docs/openai-backend.md for the fields).
   Json stats() const;
   // Successful completions of POST /v1/chat/completions (a shortcut into stats()).
   std::int64_t completions_served() const;
+  // The files and fine-tuning part of stats() (files_uploaded, jobs_created, jobs_by_status, ...).
+  Json fine_tuning_stats() const { return stats()["fine_tuning"]; }
   void reset_stats() const;
 
   // What the server printed on stderr so far (for failure messages).

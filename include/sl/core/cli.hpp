@@ -13,6 +13,7 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <optional>
 
 namespace sl::cli {
 
@@ -26,5 +27,10 @@ void add_logging_flags(CLI::App& app);
 
 // Parses argv, initialises logging, runs `body`, maps exceptions to exit codes.
 int run(CLI::App& app, int argc, char** argv, const std::function<int()>& body);
+
+// Only the parsing part of run(), for programs that handle their own errors (benchmarks): the
+// exit code to stop with (0 after printing --help, kExitUsage after printing a usage error
+// naming the program), or nullopt to go on.
+std::optional<int> parse(CLI::App& app, int argc, char** argv);
 
 }  // namespace sl::cli

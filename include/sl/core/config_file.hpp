@@ -22,6 +22,11 @@ namespace sl::config {
 // no such configuration: the message lists the ones available).
 Json load_raw(const std::filesystem::path& path, const std::string& name);
 
+// One value inside configuration `name` of `path`, by a dotted path of object keys and array
+// indices ("prompt_set.size", "questions.0"; "" is the whole configuration). Errors name the
+// file, the configuration and the first part of the path that is not there.
+Json load_value(const std::filesystem::path& path, const std::string& name, const std::string& dotted_path);
+
 // Decodes configuration `name` of `path` as a T.
 template <class T>
 T load(const std::filesystem::path& path, const std::string& name) {

@@ -22,8 +22,7 @@ void add_logging_flags(CLI::App& app) {
   app.add_flag("-q,--quiet", g_quiet, "Only warnings and errors on stderr");
 }
 
-int run(CLI::App& app, int argc, char** argv, const std::function<int()>& body) {
-  const std::string program = app.get_name();
+std::optional<int> parse(CLI::App& app, int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
@@ -35,10 +34,26 @@ int run(CLI::App& app, int argc, char** argv, const std::function<int()>& body) 
   } catch (const CLI::CallForVersion& e) {
     std::fputs(e.what(), stdout);
     return kExitOk;
+  } catch (const CLI::RequiredError& e) {
+    // CLI11 checks required options before arguments it did not understand, so a mistyped flag
+    // would be reported as a missing one: name what was not understood instead.
+    std::string message = e.what();
+    if (const auto extras = app.remaining(true); !extras.empty()) {
+      message = "The following argument" + std::string(extras.size() > 1 ? "s were" : " was") + " not expected:";
+      for (const auto& extra : extras) message += " " + extra;
+    }
+    std::fprintf(stderr, "%s: error: %s (see --help)\n", app.get_name().c_str(), message.c_str());
+    return kExitUsage;
   } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "%s: error: %s (see --help)\n", program.c_str(), e.what());
+    std::fprintf(stderr, "%s: error: %s (see --help)\n", app.get_name().c_str(), e.what());
     return kExitUsage;
   }
+  return std::nullopt;
+}
+
+int run(CLI::App& app, int argc, char** argv, const std::function<int()>& body) {
+  const std::string program = app.get_name();
+  if (const auto stop = parse(app, argc, argv)) return *stop;
   logging::init(g_quiet ? -1 : g_verbosity);
   try {
     int rc = body();

@@ -1,71 +1,17 @@
 // Conformance of the mock's files and fine-tuning endpoints (responses, driven through the
 // official `openai` Node SDK) and of the C++ client's create-job request with the OpenAI
-// OpenAPI spec. The packages are those of tests/openai/node/package.json.
+// OpenAPI spec.
 //
 //   node check_fine_tuning_openapi.cjs SPEC.yaml BASE_URL REQUESTS.json
 //
-// Prints one line per check and "openapi checks: N ok, M failed"; exits 1 on any failure.
+// Prints one line per check and "openapi checks: N ok, M failed"; exits 1 on any failure
+// (tests/support/node/openapi_checks.cjs).
 'use strict';
-const fs = require('fs');
-const yaml = require('js-yaml');
-const Ajv2020 = require('ajv/dist/2020');
-const OpenAI = require('openai');
+const { OpenAI, runChecks } = require('../../support/node/openapi_checks.cjs');
 
-const [specPath, baseURL, requestsPath] = process.argv.slice(2);
-const spec = yaml.load(fs.readFileSync(specPath, 'utf8'));
-// Two OpenAPI 3.0 leftovers are not JSON Schema 2020-12: `nullable` (made a "null" type where a
-// type is given) and a boolean `exclusiveMinimum` beside `minimum` (made the number form).
-(function to2020(node) {
-  if (Array.isArray(node)) return node.forEach(to2020);
-  if (!node || typeof node !== 'object') return;
-  if ('nullable' in node) {
-    if (node.nullable === true && typeof node.type === 'string') node.type = [node.type, 'null'];
-    delete node.nullable;
-  }
-  if (typeof node.exclusiveMinimum === 'boolean') {
-    if (node.exclusiveMinimum && typeof node.minimum === 'number') {
-      node.exclusiveMinimum = node.minimum;
-      delete node.minimum;
-    } else {
-      delete node.exclusiveMinimum;
-    }
-  }
-  Object.values(node).forEach(to2020);
-})(spec);
-const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false });
-ajv.addSchema({ $id: 'openapi', components: spec.components });
-const validator = (name) => {
-  const v = ajv.getSchema(`openapi#/components/schemas/${name}`);
-  if (!v) throw new Error(`schema ${name} not found in the spec`);
-  return v;
-};
-
-let passed = 0;
-let failed = 0;
-function check(label, schemaName, value) {
-  const validate = validator(schemaName);
-  if (validate(value)) {
-    passed++;
-    console.log(`ok   ${label} matches ${schemaName}`);
-  } else {
-    failed++;
-    console.log(`FAIL ${label} does not match ${schemaName}:`);
-    for (const e of validate.errors.slice(0, 10)) console.log(`     ${e.instancePath || '/'} ${e.message} ${JSON.stringify(e.params)}`);
-  }
-}
-function expect(label, condition) {
-  if (condition) {
-    passed++;
-    console.log(`ok   ${label}`);
-  } else {
-    failed++;
-    console.log(`FAIL ${label}`);
-  }
-}
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-async function main() {
-  const client = new OpenAI({ baseURL, apiKey: 'sk-conformance-test', maxRetries: 0 });
+runChecks(async ({ client, check, expect, validator, requests }) => {
   let lines = '';
   for (let i = 0; i < 12; i++)
     lines += JSON.stringify({ messages: [{ role: 'user', content: `Continue: ${i}` }, { role: 'assistant', content: '1, 2, 3' }] }) + '\n';
@@ -131,14 +77,6 @@ async function main() {
   expect('validator rejects a request with n_epochs "many"',
     !validator('CreateFineTuningJobRequest')({ model: 'm', training_file: 'f', method: { type: 'supervised', supervised: { hyperparameters: { n_epochs: 'many' } } } }));
 
-  const requests = JSON.parse(fs.readFileSync(requestsPath, 'utf8'));
   requests.forEach((body, i) => check(`C++ client create-job request ${i}`, 'CreateFineTuningJobRequest', body));
-
-  console.log(`openapi checks: ${passed} ok, ${failed} failed`);
-  process.exit(failed ? 1 : 0);
-}
-
-main().catch((e) => {
-  console.log(`FAIL ${e.stack || e}`);
-  process.exit(1);
 });
+
