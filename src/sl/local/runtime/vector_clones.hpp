@@ -2,9 +2,8 @@
 // are built once per instruction set (AVX-512, AVX2, baseline x86-64) and give the same bits on
 // each: which one runs is a speed choice (SL_CPU_KERNELS), never a numerical one.
 //
-// How the bits stay the same: the kernels compute on 16-lane vectors (GCC vector extensions,
-// lowered to one AVX-512 register, two AVX2 or four SSE registers) with only element-wise IEEE
-// operations; a reduction keeps 16 running sums, one per lane, and adds them in a fixed tree at
+// How the bits stay the same: the kernels compute on 16-lane vectors (two 8-lane GCC vector
+// extensions: two AVX registers, or four SSE ones) with only element-wise IEEE operations; a reduction keeps 16 running sums, one per lane, and adds them in a fixed tree at
 // the end; a row's last partial vector is padded with a neutral value. The kernel files are
 // compiled without -ffast-math and with -ffp-contract=off, so the compiler may neither reorder
 // a sum nor fuse a multiply and an add (the baseline has no FMA). exp is computed here, not by
@@ -24,23 +23,64 @@
 namespace sl::local::simd {
 
 constexpr std::int64_t kLanes = 16;
-typedef float F16 __attribute__((vector_size(64)));
-typedef std::int32_t I16 __attribute__((vector_size(64)));
-typedef double D16 __attribute__((vector_size(128)));
 typedef float F8 __attribute__((vector_size(32)));
 typedef float F4 __attribute__((vector_size(16)));
-typedef double D8 __attribute__((vector_size(64)));
+typedef std::int32_t I8 __attribute__((vector_size(32)));
 typedef double D4 __attribute__((vector_size(32)));
 
 #define SL_SIMD_INLINE [[gnu::always_inline]] inline
 
-SL_SIMD_INLINE F16 splat(float v) { return F16{} + v; }
+// 16 lanes as two 8-lane halves (lanes 0..7, 8..15): GCC keeps a 32-byte vector in one AVX
+// register (two SSE, half an AVX-512 one), where a single 64-byte vector type went through the
+// stack on AVX2. The lane arithmetic, and so every bit, is the same either way.
+struct F16 {
+  F8 lo{}, hi{};
+};
+struct I16 {  // lane masks (all ones / 0) and integer lanes
+  I8 lo{}, hi{};
+};
+struct D16 {  // lanes 0..3, 4..7, 8..11, 12..15
+  D4 q[4]{};
+};
+
+SL_SIMD_INLINE F16 operator+(F16 a, F16 b) { return {a.lo + b.lo, a.hi + b.hi}; }
+SL_SIMD_INLINE F16 operator-(F16 a, F16 b) { return {a.lo - b.lo, a.hi - b.hi}; }
+SL_SIMD_INLINE F16 operator*(F16 a, F16 b) { return {a.lo * b.lo, a.hi * b.hi}; }
+SL_SIMD_INLINE F16 operator/(F16 a, F16 b) { return {a.lo / b.lo, a.hi / b.hi}; }
+SL_SIMD_INLINE F16 operator+(F16 a, float b) { return {a.lo + b, a.hi + b}; }
+SL_SIMD_INLINE F16 operator-(F16 a, float b) { return {a.lo - b, a.hi - b}; }
+SL_SIMD_INLINE F16 operator*(F16 a, float b) { return {a.lo * b, a.hi * b}; }
+SL_SIMD_INLINE F16 operator+(float a, F16 b) { return {a + b.lo, a + b.hi}; }
+SL_SIMD_INLINE F16 operator*(float a, F16 b) { return {a * b.lo, a * b.hi}; }
+SL_SIMD_INLINE F16 operator-(F16 a) { return {-a.lo, -a.hi}; }
+SL_SIMD_INLINE F16& operator+=(F16& a, F16 b) { return a = a + b; }
+SL_SIMD_INLINE I16 operator<(F16 a, F16 b) { return {a.lo < b.lo, a.hi < b.hi}; }
+SL_SIMD_INLINE I16 operator>(F16 a, F16 b) { return {a.lo > b.lo, a.hi > b.hi}; }
+SL_SIMD_INLINE I16 operator>(F16 a, float b) { return {a.lo > b, a.hi > b}; }
+SL_SIMD_INLINE I16 operator+(I16 a, I16 b) { return {a.lo + b.lo, a.hi + b.hi}; }
+SL_SIMD_INLINE I16 operator-(I16 a, I16 b) { return {a.lo - b.lo, a.hi - b.hi}; }
+SL_SIMD_INLINE I16 operator+(I16 a, std::int32_t b) { return {a.lo + b, a.hi + b}; }
+SL_SIMD_INLINE I16 operator<<(I16 a, int b) { return {a.lo << b, a.hi << b}; }
+SL_SIMD_INLINE D16 operator*(D16 a, D16 b) {
+  for (int i = 0; i < 4; ++i) a.q[i] *= b.q[i];
+  return a;
+}
+SL_SIMD_INLINE D16& operator+=(D16& a, D16 b) {
+  for (int i = 0; i < 4; ++i) a.q[i] += b.q[i];
+  return a;
+}
+
+SL_SIMD_INLINE F16 splat(float v) { return {F8{} + v, F8{} + v}; }
 SL_SIMD_INLINE F16 load(const float* p) {
   F16 v;
-  std::memcpy(&v, p, sizeof v);
+  std::memcpy(&v.lo, p, sizeof v.lo);
+  std::memcpy(&v.hi, p + 8, sizeof v.hi);
   return v;
 }
-SL_SIMD_INLINE void store(float* p, F16 v) { std::memcpy(p, &v, sizeof v); }
+SL_SIMD_INLINE void store(float* p, F16 v) {
+  std::memcpy(p, &v.lo, sizeof v.lo);
+  std::memcpy(p + 8, &v.hi, sizeof v.hi);
+}
 // The first n (< 16) values at p; the other lanes hold `fill`.
 SL_SIMD_INLINE F16 load_part(const float* p, std::int64_t n, float fill) {
   float buf[kLanes];
@@ -52,40 +92,48 @@ SL_SIMD_INLINE void store_part(float* p, F16 v, std::int64_t n) {
   store(buf, v);
   std::memcpy(p, buf, static_cast<std::size_t>(n) * sizeof(float));
 }
+SL_SIMD_INLINE float lane(F16 v, int i) { return i < 8 ? v.lo[i] : v.hi[i - 8]; }
+SL_SIMD_INLINE F16 select(I16 c, F16 a, F16 b) { return {c.lo ? a.lo : b.lo, c.hi ? a.hi : b.hi}; }
 // Lanes 0..n-1 set (all ones), the others 0.
 SL_SIMD_INLINE I16 first_lanes(std::int64_t n) {
-  const I16 index = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
-  return index < static_cast<std::int32_t>(n);
+  const I8 index = {0, 1, 2, 3, 4, 5, 6, 7};
+  const auto m = static_cast<std::int32_t>(n);
+  return {index < m, index + 8 < m};
 }
-SL_SIMD_INLINE F16 max(F16 a, F16 b) { return a > b ? a : b; }
+SL_SIMD_INLINE F16 max(F16 a, F16 b) { return select(a > b, a, b); }
 
-// Lane sums in a fixed tree: (0..7 + 8..15), then halves again, down to one value.
+// Lane sums in a fixed tree: (l + l+8) for l < 8, then (l + l+4), then (0 + 2) + (1 + 3).
 SL_SIMD_INLINE float sum_lanes(F16 v) {
-  const F8 a = __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7) +
-               __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15);
-  const F4 b = __builtin_shufflevector(a, a, 0, 1, 2, 3) + __builtin_shufflevector(a, a, 4, 5, 6, 7);
+  const F8 a = v.lo + v.hi;
+  F4 a_lo, a_hi;
+  std::memcpy(&a_lo, &a, sizeof a_lo);
+  std::memcpy(&a_hi, reinterpret_cast<const char*>(&a) + sizeof a_lo, sizeof a_hi);
+  const F4 b = a_lo + a_hi;
   return (b[0] + b[2]) + (b[1] + b[3]);
 }
 SL_SIMD_INLINE double sum_lanes(D16 v) {
-  const D8 a = __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7) +
-               __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15);
-  const D4 b = __builtin_shufflevector(a, a, 0, 1, 2, 3) + __builtin_shufflevector(a, a, 4, 5, 6, 7);
+  const D4 b = (v.q[0] + v.q[2]) + (v.q[1] + v.q[3]);
   return (b[0] + b[2]) + (b[1] + b[3]);
 }
 SL_SIMD_INLINE float max_lanes(F16 v) {
-  float m = v[0];
-  for (int i = 1; i < kLanes; ++i) m = v[i] > m ? v[i] : m;  // max is exact: the order is immaterial
+  float m = v.lo[0];
+  for (int i = 1; i < kLanes; ++i) m = lane(v, i) > m ? lane(v, i) : m;  // max is exact: any order
   return m;
 }
-SL_SIMD_INLINE D16 to_double(F16 v) { return __builtin_convertvector(v, D16); }
+SL_SIMD_INLINE D16 to_double(F16 v) {
+  F4 q[4];
+  std::memcpy(q, &v.lo, sizeof v.lo);
+  std::memcpy(q + 2, &v.hi, sizeof v.hi);
+  D16 d;
+  for (int i = 0; i < 4; ++i) d.q[i] = __builtin_convertvector(q[i], D4);
+  return d;
+}
 
 SL_SIMD_INLINE std::int32_t bits_of(float x) { return std::bit_cast<std::int32_t>(x); }
-SL_SIMD_INLINE I16 bits_of(F16 x) { return reinterpret_cast<I16>(x); }
+SL_SIMD_INLINE I16 bits_of(F16 x) { return {reinterpret_cast<I8>(x.lo), reinterpret_cast<I8>(x.hi)}; }
 SL_SIMD_INLINE float float_of(std::int32_t b) { return std::bit_cast<float>(b); }
-SL_SIMD_INLINE F16 float_of(I16 b) { return reinterpret_cast<F16>(b); }
-template <class V>
-SL_SIMD_INLINE V select(bool c, V a, V b) { return c ? a : b; }
-SL_SIMD_INLINE F16 select(I16 c, F16 a, F16 b) { return c ? a : b; }
+SL_SIMD_INLINE F16 float_of(I16 b) { return {reinterpret_cast<F8>(b.lo), reinterpret_cast<F8>(b.hi)}; }
+SL_SIMD_INLINE float select(bool c, float a, float b) { return c ? a : b; }
 
 // e^x for float or F16, the same operations per lane either way. Relative error below 2^-22
 // (tests/local/training); 0 for x < -87 (e^-87 = 1.6e-38, the smallest normal floats); inputs
