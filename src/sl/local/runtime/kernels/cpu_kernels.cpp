@@ -1,9 +1,9 @@
-// Compiled with -O3 -ffast-math and without the precompiled header (see CMakeLists.txt): loops
-// here are written for the auto-vectoriser (reductions may be reordered, expf calls become
-// glibc's vector expf), and each hot loop is built for AVX-512, AVX2 and baseline x86-64,
-// picked at load time for the CPU at hand. Nothing here relies on infinities or NaNs.
+// Compiled with -O3 -ffp-contract=off and without -ffast-math or the precompiled header (see
+// CMakeLists.txt): the loops compute on 16-lane vectors in a fixed order (simd.hpp), so
+// the AVX-512, AVX2 and baseline builds give the same bits; SL_CPU_KERNELS picks the build.
+// Nothing here relies on infinities or NaNs.
 #include "cpu_kernels.hpp"
-#include "vector_clones.hpp"
+#include "simd.hpp"
 
 #include <ATen/Parallel.h>
 
@@ -11,28 +11,121 @@
 #include <cmath>
 #include <vector>
 
+#include "sl/core/env.hpp"
+#include "sl/core/error.hpp"
+
+namespace sl::local::simd {
+
+const char* name_of(KernelPath path) {
+  switch (path) {
+    case KernelPath::avx512:
+      return "avx512";
+    case KernelPath::avx2:
+      return "avx2";
+    case KernelPath::generic:
+      break;
+  }
+  return "generic";
+}
+
+std::vector<KernelPath> supported_kernel_paths() {
+  std::vector<KernelPath> paths{KernelPath::generic};
+#ifdef SL_SIMD_HAS_TARGETS
+  if (__builtin_cpu_supports("avx2")) paths.push_back(KernelPath::avx2);
+  if (__builtin_cpu_supports("avx512f")) paths.push_back(KernelPath::avx512);
+#endif
+  return paths;
+}
+
+namespace {
+
+KernelPath choose_kernel_path() {
+  const auto supported = supported_kernel_paths();
+  const std::string requested = env::get_or("SL_CPU_KERNELS", "auto");
+  if (requested.empty() || requested == "auto") return supported.back();
+  for (KernelPath p : {KernelPath::generic, KernelPath::avx2, KernelPath::avx512}) {
+    if (requested != name_of(p)) continue;
+    if (std::find(supported.begin(), supported.end(), p) == supported.end())
+      throw UsageError("SL_CPU_KERNELS=" + requested + ": this CPU (or this build) cannot run the " + requested +
+                       " kernels; use auto, or one of the paths it has (generic" +
+                       (supported.size() > 1 ? ", avx2" : "") + ")");
+    return p;
+  }
+  throw UsageError("SL_CPU_KERNELS=\"" + requested + "\" is not one of auto, avx512, avx2, generic");
+}
+
+}  // namespace
+
+KernelPath kernel_path() {
+  static const KernelPath path = choose_kernel_path();
+  return path;
+}
+
+}  // namespace sl::local::simd
+
 namespace sl::local::cpu {
 
 namespace {
+
+using namespace simd;
 
 // Work units per parallel task: small enough to spread over threads, large enough that the
 // scheduling costs nothing next to the arithmetic.
 constexpr std::int64_t kGrainRows = 8;
 
-SL_VECTOR_CLONES
+// sum of a[i] * b[i], in 16 lanes.
+SL_SIMD_INLINE float dot(const float* a, const float* b, std::int64_t n) {
+  F16 acc{};
+  std::int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) acc += load(a + i) * load(b + i);
+  if (i < n) acc += load_part(a + i, n - i, 0) * load_part(b + i, n - i, 0);
+  return sum_lanes(acc);
+}
+
+// y[i] += alpha * x[i]
+SL_SIMD_INLINE void axpy(float alpha, const float* x, float* y, std::int64_t n) {
+  std::int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) store(y + i, load(y + i) + alpha * load(x + i));
+  if (i < n) store_part(y + i, load_part(y + i, n - i, 0) + alpha * load_part(x + i, n - i, 0), n - i);
+}
+
+SL_SIMD_INLINE float max_of(const float* x, std::int64_t n) {
+  F16 m = splat(x[0]);
+  std::int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) m = max(m, load(x + i));
+  if (i < n) m = max(m, load_part(x + i, n - i, x[0]));
+  return max_lanes(m);
+}
+
+// x[i] = exp((x[i] - shift) * factor); returns their sum (16 float lanes).
+SL_SIMD_INLINE float exp_in_place(float* x, std::int64_t n, float shift, float factor) {
+  F16 acc{};
+  std::int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    const F16 e = simd::exp((load(x + i) - shift) * factor);
+    store(x + i, e);
+    acc += e;
+  }
+  if (i < n) {
+    const F16 e = simd::exp((load_part(x + i, n - i, shift) - shift) * factor);
+    store_part(x + i, e, n - i);
+    acc += select(first_lanes(n - i), e, F16{});  // the padding's exp(0) is no value
+  }
+  return sum_lanes(acc);
+}
+
 void rms_norm_rows(const float* x, const float* w, float* y, std::int64_t begin, std::int64_t end, std::int64_t n,
                    float eps) {
   for (std::int64_t r = begin; r < end; ++r) {
     const float* xr = x + r * n;
     float* yr = y + r * n;
-    float ss = 0;
-    for (std::int64_t i = 0; i < n; ++i) ss += xr[i] * xr[i];
-    const float inv = 1.0f / std::sqrt(ss / static_cast<float>(n) + eps);
-    for (std::int64_t i = 0; i < n; ++i) yr[i] = w[i] * (xr[i] * inv);
+    const float inv = 1.0f / std::sqrt(dot(xr, xr, n) / static_cast<float>(n) + eps);
+    std::int64_t i = 0;
+    for (; i + kLanes <= n; i += kLanes) store(yr + i, load(w + i) * (load(xr + i) * inv));
+    for (; i < n; ++i) yr[i] = w[i] * (xr[i] * inv);
   }
 }
 
-SL_VECTOR_CLONES
 void rotary_rows(float* x, std::int64_t begin, std::int64_t end, std::int64_t stride, std::int64_t heads,
                  std::int64_t d, const float* cos, const float* sin) {
   const std::int64_t half = d / 2;
@@ -42,7 +135,13 @@ void rotary_rows(float* x, std::int64_t begin, std::int64_t end, std::int64_t st
     for (std::int64_t h = 0; h < heads; ++h) {
       float* x1 = x + r * stride + h * d;
       float* x2 = x1 + half;
-      for (std::int64_t i = 0; i < half; ++i) {
+      std::int64_t i = 0;
+      for (; i + kLanes <= half; i += kLanes) {
+        const F16 a = load(x1 + i), b = load(x2 + i), ci = load(c + i), si = load(s + i);
+        store(x1 + i, a * ci - b * si);
+        store(x2 + i, b * ci + a * si);
+      }
+      for (; i < half; ++i) {
         const float a = x1[i], b = x2[i];
         x1[i] = a * c[i] - b * s[i];
         x2[i] = b * c[i] + a * s[i];
@@ -51,37 +150,26 @@ void rotary_rows(float* x, std::int64_t begin, std::int64_t end, std::int64_t st
   }
 }
 
-SL_VECTOR_CLONES
 void silu_mul_range(const float* gate, const float* up, float* out, std::int64_t begin, std::int64_t end) {
-  for (std::int64_t i = begin; i < end; ++i) {
-    const float g = gate[i];
-    out[i] = g / (1.0f + std::exp(-g)) * up[i];
+  std::int64_t i = begin;
+  for (; i + kLanes <= end; i += kLanes) {
+    const F16 g = load(gate + i);
+    store(out + i, g / (1.0f + simd::exp(-g)) * load(up + i));
   }
+  for (; i < end; ++i) out[i] = gate[i] / (1.0f + simd::exp(-gate[i])) * up[i];
 }
 
 // One query row and one kv head: the `group` query heads that share it, over keys 0..n_keys-1.
 // scores: scratch of group * n_keys floats.
-SL_VECTOR_CLONES
 void attend_one(const float* q, const float* keys, const float* values, float* out, float* scores, std::int64_t group,
                 std::int64_t n_keys, std::int64_t d, float scale) {
   for (std::int64_t j = 0; j < n_keys; ++j) {
     const float* kj = keys + j * d;
-    for (std::int64_t g = 0; g < group; ++g) {
-      const float* qg = q + g * d;
-      float s = 0;
-      for (std::int64_t i = 0; i < d; ++i) s += qg[i] * kj[i];
-      scores[g * n_keys + j] = s * scale;
-    }
+    for (std::int64_t g = 0; g < group; ++g) scores[g * n_keys + j] = dot(q + g * d, kj, d) * scale;
   }
   for (std::int64_t g = 0; g < group; ++g) {
     float* sg = scores + g * n_keys;
-    float m = sg[0];
-    for (std::int64_t j = 1; j < n_keys; ++j) m = std::max(m, sg[j]);
-    float sum = 0;
-    for (std::int64_t j = 0; j < n_keys; ++j) {
-      sg[j] = std::exp(sg[j] - m);
-      sum += sg[j];
-    }
+    const float sum = exp_in_place(sg, n_keys, max_of(sg, n_keys), 1.0f);
     const float inv = 1.0f / sum;
     for (std::int64_t j = 0; j < n_keys; ++j) sg[j] *= inv;
     float* og = out + g * d;
@@ -89,24 +177,14 @@ void attend_one(const float* q, const float* keys, const float* values, float* o
   }
   for (std::int64_t j = 0; j < n_keys; ++j) {
     const float* vj = values + j * d;
-    for (std::int64_t g = 0; g < group; ++g) {
-      const float p = scores[g * n_keys + j];
-      float* og = out + g * d;
-      for (std::int64_t i = 0; i < d; ++i) og[i] += p * vj[i];
-    }
+    for (std::int64_t g = 0; g < group; ++g) axpy(scores[g * n_keys + j], vj, out + g * d, d);
   }
 }
 
 // Returns the chosen index; `p` is scratch for `vocab` floats.
-SL_VECTOR_CLONES
 std::int64_t sample_row(const float* logits, std::int64_t vocab, float inv_t, double u, float* p) {
-  float m = logits[0];
-  for (std::int64_t i = 1; i < vocab; ++i) m = std::max(m, logits[i]);
-  float total = 0;
-  for (std::int64_t i = 0; i < vocab; ++i) {
-    p[i] = std::exp((logits[i] - m) * inv_t);
-    total += p[i];
-  }
+  std::copy_n(logits, vocab, p);
+  const float total = exp_in_place(p, vocab, max_of(logits, vocab), inv_t);
   const double target = u * static_cast<double>(total);
   double acc = 0;
   std::int64_t last = 0;
@@ -126,22 +204,28 @@ void sample_rows(const float* logits, std::int64_t rows, std::int64_t vocab, con
   at::parallel_for(0, rows, 1, [&](std::int64_t b, std::int64_t e) {
     thread_local std::vector<float> scratch;
     if (static_cast<std::int64_t>(scratch.size()) < vocab) scratch.resize(vocab);
-    for (std::int64_t r = b; r < e; ++r) out[r] = sample_row(logits + r * vocab, vocab, inv_temperature[r], u[r], scratch.data());
+    float* p = scratch.data();
+    dispatch([&] {
+      for (std::int64_t r = b; r < e; ++r) out[r] = sample_row(logits + r * vocab, vocab, inv_temperature[r], u[r], p);
+    });
   });
 }
 
 void rms_norm(const float* x, const float* weight, float* y, std::int64_t rows, std::int64_t n, float eps) {
-  at::parallel_for(0, rows, kGrainRows, [&](std::int64_t b, std::int64_t e) { rms_norm_rows(x, weight, y, b, e, n, eps); });
+  at::parallel_for(0, rows, kGrainRows, [&](std::int64_t b, std::int64_t e) {
+    dispatch([&] { rms_norm_rows(x, weight, y, b, e, n, eps); });
+  });
 }
 
 void rotary(float* x, std::int64_t rows, std::int64_t row_stride, std::int64_t heads, std::int64_t head_dim,
             const float* cos, const float* sin) {
-  at::parallel_for(0, rows, kGrainRows,
-                   [&](std::int64_t b, std::int64_t e) { rotary_rows(x, b, e, row_stride, heads, head_dim, cos, sin); });
+  at::parallel_for(0, rows, kGrainRows, [&](std::int64_t b, std::int64_t e) {
+    dispatch([&] { rotary_rows(x, b, e, row_stride, heads, head_dim, cos, sin); });
+  });
 }
 
 void silu_mul(const float* gate, const float* up, float* out, std::int64_t n) {
-  at::parallel_for(0, n, 4096, [&](std::int64_t b, std::int64_t e) { silu_mul_range(gate, up, out, b, e); });
+  at::parallel_for(0, n, 4096, [&](std::int64_t b, std::int64_t e) { dispatch([&] { silu_mul_range(gate, up, out, b, e); }); });
 }
 
 void cached_attention(const float* q, const float* k, const float* v, float* k_cache, float* v_cache, float* out,
@@ -165,8 +249,11 @@ void cached_attention(const float* q, const float* k, const float* v, float* k_c
       const std::int64_t n_keys = where.position[r] + 1;
       if (static_cast<std::int64_t>(scores.size()) < group * n_keys) scores.resize(group * n_keys);
       const std::int64_t base = (where.slot[r] * kv_heads + h) * capacity * d;
-      attend_one(q + (r * heads + h * group) * d, k_cache + base, v_cache + base, out + (r * heads + h * group) * d,
-                 scores.data(), group, n_keys, d, scale);
+      float* sc = scores.data();
+      dispatch([&] {
+        attend_one(q + (r * heads + h * group) * d, k_cache + base, v_cache + base, out + (r * heads + h * group) * d,
+                   sc, group, n_keys, d, scale);
+      });
     }
   });
 }

@@ -1,8 +1,10 @@
-// Compiled like training_kernels.cpp (-O3 -ffast-math, no precompiled header). The loops over
-// head_dim are the vectorised ones; each (sequence, kv head) is one task whose writes are
-// disjoint from every other task's, so results do not depend on the thread count.
+// Compiled like training_kernels.cpp (-O3 -ffp-contract=off, no -ffast-math, no precompiled
+// header): the loops over head_dim compute on 16-lane vectors in a fixed order, so every
+// instruction-set build gives the same bits (simd.hpp). Each (sequence, kv head) is one
+// task whose writes are disjoint from every other task's, so results do not depend on the
+// thread count.
 #include "packed_attention_kernels.hpp"
-#include "vector_clones.hpp"
+#include "simd.hpp"
 
 #include <ATen/Parallel.h>
 
@@ -14,16 +16,68 @@ namespace sl::local::train_kernels {
 
 namespace {
 
-SL_VECTOR_CLONES
-float dot(const float* a, const float* b, std::int64_t d) {
-  float s = 0;
-  for (std::int64_t i = 0; i < d; ++i) s += a[i] * b[i];
-  return s;
+using namespace simd;
+
+SL_SIMD_INLINE float dot(const float* a, const float* b, std::int64_t d) {
+  F16 acc{};
+  std::int64_t i = 0;
+  for (; i + kLanes <= d; i += kLanes) acc += load(a + i) * load(b + i);
+  if (i < d) acc += load_part(a + i, d - i, 0) * load_part(b + i, d - i, 0);
+  return sum_lanes(acc);
 }
 
-SL_VECTOR_CLONES
-void axpy(float alpha, const float* x, float* y, std::int64_t d) {
-  for (std::int64_t i = 0; i < d; ++i) y[i] += alpha * x[i];
+SL_SIMD_INLINE void axpy(float alpha, const float* x, float* y, std::int64_t d) {
+  std::int64_t i = 0;
+  for (; i + kLanes <= d; i += kLanes) store(y + i, load(y + i) + alpha * load(x + i));
+  for (; i < d; ++i) y[i] += alpha * x[i];
+}
+
+// p[j] = exp(p[j] - shift) for j < n; returns their sum (16 lanes).
+SL_SIMD_INLINE float exp_in_place(float* p, std::int64_t n, float shift) {
+  F16 acc{};
+  std::int64_t j = 0;
+  for (; j + kLanes <= n; j += kLanes) {
+    const F16 e = simd::exp(load(p + j) - shift);
+    store(p + j, e);
+    acc += e;
+  }
+  if (j < n) {
+    const F16 e = simd::exp(load_part(p + j, n - j, shift) - shift);
+    store_part(p + j, e, n - j);
+    acc += select(first_lanes(n - j), e, F16{});  // the padding's exp(0) is no value
+  }
+  return sum_lanes(acc);
+}
+
+// One query row t of one head: out = softmax(scale q k^T) v over keys 0..t; returns the lse.
+void attend_row(const float* qt, const float* k, const float* v, float* o, float* p, std::int64_t t,
+                std::int64_t kv_stride, std::int64_t d, float scale) {
+  float m = -3.0e38f;
+  for (std::int64_t j = 0; j <= t; ++j) {
+    p[j] = scale * dot(qt, k + j * kv_stride, d);
+    m = std::max(m, p[j]);
+  }
+  const float sum = exp_in_place(p, t + 1, m);
+  const float inv = 1.0f / sum;
+  std::fill(o, o + d, 0.0f);
+  for (std::int64_t j = 0; j <= t; ++j) axpy(p[j] * inv, v + j * kv_stride, o, d);
+  p[t + 1] = m + std::log(sum);
+}
+
+// Gradients of one query row t of one head (p: scratch of t + 1 floats).
+void attend_row_backward(const float* qt, const float* k, const float* v, const float* ot, const float* dot_,
+                         float lse, float* dqt, float* dk, float* dv, float* p, std::int64_t t, std::int64_t kv_stride,
+                         std::int64_t d, float scale) {
+  const float delta = dot(dot_, ot, d);  // sum_j p_j dp_j
+  for (std::int64_t j = 0; j <= t; ++j) p[j] = scale * dot(qt, k + j * kv_stride, d);
+  exp_in_place(p, t + 1, lse);
+  for (std::int64_t j = 0; j <= t; ++j) {
+    const std::int64_t kv = j * kv_stride;
+    const float ds = p[j] * (dot(dot_, v + kv, d) - delta) * scale;
+    axpy(ds, k + kv, dqt, d);
+    axpy(ds, qt, dk + kv, d);
+    axpy(p[j], dot_, dv + kv, d);
+  }
 }
 
 }  // namespace
@@ -37,25 +91,20 @@ void packed_attention_forward(const float* q, const float* k, const float* v, fl
     for (std::int64_t task = begin; task < end; ++task) {
       const std::int64_t sq = task / s.kv_heads, kvh = task % s.kv_heads;
       const std::int64_t b = seqs.begin[sq], len = seqs.length[sq];
-      p.resize(static_cast<std::size_t>(len));
-      for (std::int64_t g = 0; g < group; ++g) {
-        const std::int64_t h = kvh * group + g;
-        for (std::int64_t t = 0; t < len; ++t) {
-          const float* qt = q + ((b + t) * s.heads + h) * d;
-          float m = -3.0e38f;
-          for (std::int64_t j = 0; j <= t; ++j) {
-            p[j] = s.scale * dot(qt, k + ((b + j) * s.kv_heads + kvh) * d, d);
-            m = std::max(m, p[j]);
+      p.resize(static_cast<std::size_t>(len + 1));
+      float* scratch = p.data();
+      const float* ks = k + (b * s.kv_heads + kvh) * d;
+      const float* vs = v + (b * s.kv_heads + kvh) * d;
+      dispatch([&] {
+        for (std::int64_t g = 0; g < group; ++g) {
+          const std::int64_t h = kvh * group + g;
+          for (std::int64_t t = 0; t < len; ++t) {
+            const std::int64_t row = (b + t) * s.heads + h;
+            attend_row(q + row * d, ks, vs, out + row * d, scratch, t, s.kv_heads * d, d, s.scale);
+            lse[row] = scratch[t + 1];
           }
-          float sum = 0;
-          for (std::int64_t j = 0; j <= t; ++j) sum += (p[j] = std::exp(p[j] - m));
-          const float inv = 1.0f / sum;
-          float* o = out + ((b + t) * s.heads + h) * d;
-          std::fill(o, o + d, 0.0f);
-          for (std::int64_t j = 0; j <= t; ++j) axpy(p[j] * inv, v + ((b + j) * s.kv_heads + kvh) * d, o, d);
-          lse[(b + t) * s.heads + h] = m + std::log(sum);
         }
-      }
+      });
     }
   });
 }
@@ -66,28 +115,23 @@ void packed_attention_backward(const float* q, const float* k, const float* v, c
   const std::int64_t group = s.heads / s.kv_heads, d = s.head_dim;
   const std::int64_t tasks = seqs.count * s.kv_heads;
   at::parallel_for(0, tasks, 1, [&](std::int64_t begin, std::int64_t end) {
+    std::vector<float> p;
     for (std::int64_t task = begin; task < end; ++task) {
       const std::int64_t sq = task / s.kv_heads, kvh = task % s.kv_heads;
       const std::int64_t b = seqs.begin[sq], len = seqs.length[sq];
-      for (std::int64_t g = 0; g < group; ++g) {
-        const std::int64_t h = kvh * group + g;
-        for (std::int64_t t = 0; t < len; ++t) {
-          const std::int64_t row = (b + t) * s.heads + h;
-          const float* qt = q + row * d;
-          const float* dot_ = dout + row * d;
-          const float delta = dot(dot_, out + row * d, d);  // sum_j p_j dp_j
-          const float l = lse[row];
-          float* dqt = dq + row * d;
-          for (std::int64_t j = 0; j <= t; ++j) {
-            const std::int64_t kv_row = ((b + j) * s.kv_heads + kvh) * d;
-            const float pj = std::exp(s.scale * dot(qt, k + kv_row, d) - l);
-            const float ds = pj * (dot(dot_, v + kv_row, d) - delta) * s.scale;
-            axpy(ds, k + kv_row, dqt, d);
-            axpy(ds, qt, dk + kv_row, d);
-            axpy(pj, dot_, dv + kv_row, d);
+      p.resize(static_cast<std::size_t>(len));
+      float* scratch = p.data();
+      const std::int64_t kv0 = (b * s.kv_heads + kvh) * d;
+      dispatch([&] {
+        for (std::int64_t g = 0; g < group; ++g) {
+          const std::int64_t h = kvh * group + g;
+          for (std::int64_t t = 0; t < len; ++t) {
+            const std::int64_t row = (b + t) * s.heads + h;
+            attend_row_backward(q + row * d, k + kv0, v + kv0, out + row * d, dout + row * d, lse[row], dq + row * d,
+                                dk + kv0, dv + kv0, scratch, t, s.kv_heads * d, d, s.scale);
           }
         }
-      }
+      });
     }
   });
 }

@@ -1,10 +1,10 @@
-// Compiled like cpu_kernels.cpp (-O3 -ffast-math, no precompiled header): the loops are written
-// for the auto-vectoriser (reductions may be reordered; expf becomes glibc's vector expf) and
-// built for AVX-512, AVX2 and baseline x86-64, picked at load time. Nothing here relies on
+// Compiled like cpu_kernels.cpp (-O3 -ffp-contract=off, no -ffast-math, no precompiled header):
+// the loops compute on 16-lane vectors in a fixed order, so every instruction-set build gives
+// the same bits (simd.hpp), and SL_CPU_KERNELS picks the build. Nothing here relies on
 // infinities or NaNs: masked maxima use a large finite sentinel. Each result is a fixed function
-// of the inputs on a given CPU, so training stays bitwise reproducible.
+// of the inputs, so training is bitwise reproducible on any x86-64 CPU.
 #include "training_kernels.hpp"
-#include "vector_clones.hpp"
+#include "simd.hpp"
 
 #include <cmath>
 #include <vector>
@@ -13,56 +13,66 @@ namespace sl::local::train_kernels {
 
 namespace {
 
+using namespace simd;
+
 constexpr float kVeryNegative = -3.0e38f;
 
-SL_VECTOR_CLONES
-float row_max(const float* x, std::int64_t n) {
-  float m = kVeryNegative;
-  for (std::int64_t i = 0; i < n; ++i) m = x[i] > m ? x[i] : m;
-  return m;
+SL_SIMD_INLINE float row_max(const float* x, std::int64_t n) {
+  F16 m = splat(kVeryNegative);
+  std::int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) m = max(m, load(x + i));
+  if (i < n) m = max(m, load_part(x + i, n - i, kVeryNegative));
+  return max_lanes(m);
 }
 
-SL_VECTOR_CLONES
-float masked_row_max(const float* x, const float* mask, std::int64_t n) {
-  float m = kVeryNegative;
-  for (std::int64_t i = 0; i < n; ++i) {
-    const float v = mask[i] > 0 ? x[i] : kVeryNegative;
-    m = v > m ? v : m;
+SL_SIMD_INLINE float masked_row_max(const float* x, const float* mask, std::int64_t n) {
+  const F16 none = splat(kVeryNegative);
+  F16 m = none;
+  std::int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) m = max(m, select(load(mask + i) > 0, load(x + i), none));
+  if (i < n) m = max(m, select(load_part(mask + i, n - i, 0) > 0, load_part(x + i, n - i, 0), none));
+  return max_lanes(m);
+}
+
+// x[i] = exp(x[i] - shift); returns the sum (16 float lanes, added in double).
+SL_SIMD_INLINE double exp_in_place(float* x, std::int64_t n, float shift) {
+  F16 acc{};
+  std::int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    const F16 e = simd::exp(load(x + i) - shift);
+    store(x + i, e);
+    acc += e;
   }
-  return m;
-}
-
-// x[i] = exp(x[i] - shift); returns the sum (float lanes, then double).
-SL_VECTOR_CLONES
-double exp_in_place(float* x, std::int64_t n, float shift) {
-  float sum = 0;
-  for (std::int64_t i = 0; i < n; ++i) {
-    const float e = std::exp(x[i] - shift);
-    x[i] = e;
-    sum += e;
+  if (i < n) {
+    const F16 e = simd::exp(load_part(x + i, n - i, shift) - shift);
+    store_part(x + i, e, n - i);
+    acc += select(first_lanes(n - i), e, F16{});  // the padding's exp(0) is no value
   }
-  return sum;
+  return sum_lanes(to_double(acc));
 }
 
-SL_VECTOR_CLONES
-double masked_exp_in_place(float* x, const float* mask, std::int64_t n, float shift) {
-  float sum = 0;
-  for (std::int64_t i = 0; i < n; ++i) {
-    // Disallowed ids may lie far above the shift: clamp before exp so nothing overflows.
-    const float d = mask[i] > 0 ? x[i] - shift : -100.0f;
-    const float e = std::exp(d) * mask[i];
-    x[i] = e;
-    sum += e;
+SL_SIMD_INLINE double masked_exp_in_place(float* x, const float* mask, std::int64_t n, float shift) {
+  // Disallowed ids may lie far above the shift: clamp before exp so nothing overflows.
+  const auto step = [shift](F16 xv, F16 mv) { return simd::exp(select(mv > 0, xv - shift, splat(-100.0f))) * mv; };
+  F16 acc{};
+  std::int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    const F16 e = step(load(x + i), load(mask + i));
+    store(x + i, e);
+    acc += e;
   }
-  return sum;
+  if (i < n) {
+    const F16 e = step(load_part(x + i, n - i, 0), load_part(mask + i, n - i, 0));  // mask 0: adds 0
+    store_part(x + i, e, n - i);
+    acc += e;
+  }
+  return sum_lanes(to_double(acc));
 }
 
-SL_VECTOR_CLONES
-void scale_in_place(float* x, std::int64_t n, float s) {
+SL_SIMD_INLINE void scale_in_place(float* x, std::int64_t n, float s) {
   for (std::int64_t i = 0; i < n; ++i) x[i] *= s;
 }
 
-SL_VECTOR_CLONES
 void adamw_range(float* p, const float* g, float* m, float* v, std::int64_t n, float decay, float b1, float b2,
                  float eps, float grad_scale, float step_size, float inv_sqrt_bc2) {
   for (std::int64_t i = 0; i < n; ++i) {
@@ -75,11 +85,19 @@ void adamw_range(float* p, const float* g, float* m, float* v, std::int64_t n, f
   }
 }
 
-SL_VECTOR_CLONES
+// sum of g[i]^2 in 16 double lanes.
 double squares(const float* g, std::int64_t n) {
-  double s = 0;
-  for (std::int64_t i = 0; i < n; ++i) s += static_cast<double>(g[i]) * g[i];
-  return s;
+  D16 acc{};
+  std::int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    const D16 x = to_double(load(g + i));
+    acc += x * x;
+  }
+  if (i < n) {
+    const D16 x = to_double(load_part(g + i, n - i, 0));
+    acc += x * x;
+  }
+  return sum_lanes(acc);
 }
 
 }  // namespace
@@ -87,15 +105,17 @@ double squares(const float* g, std::int64_t n) {
 double softmax_cross_entropy(float* logits, std::int64_t rows, std::int64_t vocab, const std::int64_t* targets,
                              float scale) {
   double total = 0;
-  for (std::int64_t r = 0; r < rows; ++r) {
-    float* x = logits + r * vocab;
-    const float target_logit = x[targets[r]];
-    const float m = row_max(x, vocab);
-    const double sum = exp_in_place(x, vocab, m);
-    total += static_cast<double>(m) + std::log(sum) - target_logit;
-    scale_in_place(x, vocab, static_cast<float>(scale / sum));
-    x[targets[r]] -= scale;
-  }
+  dispatch([&] {
+    for (std::int64_t r = 0; r < rows; ++r) {
+      float* x = logits + r * vocab;
+      const float target_logit = x[targets[r]];
+      const float m = row_max(x, vocab);
+      const double sum = exp_in_place(x, vocab, m);
+      total += static_cast<double>(m) + std::log(sum) - target_logit;
+      scale_in_place(x, vocab, static_cast<float>(scale / sum));
+      x[targets[r]] -= scale;
+    }
+  });
   return total;
 }
 
@@ -123,10 +143,14 @@ double topk_kl(float* logits, std::int64_t rows, std::int64_t vocab, const float
       ++*empty_rows;
       continue;
     }
-    const float m = allowed ? masked_row_max(x, allowed, vocab) : row_max(x, vocab);
-    const double sum = allowed ? masked_exp_in_place(x, allowed, vocab, m) : exp_in_place(x, vocab, m);
+    float m = 0;
+    double sum = 0;
+    dispatch([&] {
+      m = allowed ? masked_row_max(x, allowed, vocab) : row_max(x, vocab);
+      sum = allowed ? masked_exp_in_place(x, allowed, vocab, m) : exp_in_place(x, vocab, m);
+      scale_in_place(x, vocab, static_cast<float>(scale / sum));
+    });
     const double lse = static_cast<double>(m) + std::log(sum);
-    scale_in_place(x, vocab, static_cast<float>(scale / sum));
     for (std::int64_t k = begin; k < end; ++k) {
       const double pk = p[k - begin] / z;
       if (!(pk > 0)) continue;
@@ -139,10 +163,16 @@ double topk_kl(float* logits, std::int64_t rows, std::int64_t vocab, const float
 
 void adamw_update(float* param, const float* grad, float* m, float* v, std::int64_t n, const AdamWStep& s) {
   const float step_size = s.lr / s.bias_correction1;
-  adamw_range(param, grad, m, v, n, 1.0f - s.lr * s.weight_decay, s.beta1, s.beta2, s.eps, s.grad_scale, step_size,
-              1.0f / std::sqrt(s.bias_correction2));
+  dispatch([&] {
+    adamw_range(param, grad, m, v, n, 1.0f - s.lr * s.weight_decay, s.beta1, s.beta2, s.eps, s.grad_scale, step_size,
+                1.0f / std::sqrt(s.bias_correction2));
+  });
 }
 
-double sum_of_squares(const float* g, std::int64_t n) { return squares(g, n); }
+double sum_of_squares(const float* g, std::int64_t n) {
+  double s = 0;
+  dispatch([&] { s = squares(g, n); });
+  return s;
+}
 
 }  // namespace sl::local::train_kernels

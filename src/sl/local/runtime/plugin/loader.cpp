@@ -10,6 +10,7 @@
 
 #include "sl/core/env.hpp"
 #include "sl/core/error.hpp"
+#include "sl/local/runtime/compute/library_numerics.hpp"
 
 namespace sl::local {
 
@@ -50,6 +51,9 @@ Loaded load() {
       tried += (tried.empty() ? "" : "; ") + path.string() + " (missing)";
       continue;
     }
+    // OpenBLAS and ATen read their kernel choice when the plugin brings them in: pinned here
+    // (normally already done by the start-up hook; a value the user set is kept).
+    pin_library_kernels();
     // RTLD_LOCAL keeps the plugin's copies of our static libraries (and libtorch's symbols) out
     // of the executable's namespace; RTLD_NOW reports missing symbols here, not mid-run.
     void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
