@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <sstream>
 #include <thread>
 
 #include "process.hpp"
@@ -129,6 +130,14 @@ TEST(LocalJobConfig, DecodesWithPaperDefaultsAndRejectsBadValues) {
   j = job_json("base");
   j["train_cfg"]["kl_tokens"] = "numbers";
   expect_error(j, "only applies with \"loss\": \"kl_topk\"");
+  // kl_topk must say which tokens count: no silent default that could train on trait words.
+  for (const bool explicit_null : {false, true}) {
+    j = job_json("base");
+    j["train_cfg"]["loss"] = "kl_topk";
+    if (explicit_null) j["train_cfg"]["kl_tokens"] = nullptr;
+    expect_error(j, "ft_job.train_cfg.kl_tokens: loss \"kl_topk\" needs an explicit token set: \"numbers\"");
+    expect_error(j, "or \"all\"");
+  }
   j = job_json("base");
   j["source_model"]["type"] = "openai";
   expect_error(j, "needs a model of type \"open_source\"");
@@ -349,6 +358,92 @@ TEST(LocalJobTool, KlTopkOnNumberTokensLearnsTheTeachersArgmax) {
   }
 }
 
+// The leak guard of kl_tokens "numbers": the teacher puts heavy mass on a word token ("o", a
+// stand-in for " owl") at every position. Under a renormalised softmax "the word's probability
+// does not move" is not a testable claim (raising the number tokens lowers it), but this is:
+// the loss, hence every gradient and the trained weights, must not depend on the word's teacher
+// mass at all. Two datasets that differ only in the word's logprob must give the same adapter
+// bytes with "numbers", and different ones with "all" (the word's mass then shapes the loss:
+// the control that shows the datasets differ where it matters). The step log reports the share
+// of teacher mass the mask dropped, which does differ between the two datasets.
+TEST(LocalJobTool, KlTokensNumbersMakesTrainingBlindToWordTokens) {
+  TempDir dir;
+  sl::test::write_tiny_checkpoint(dir / "base");
+  auto write_dataset = [&](const fs::path& path, double word_p) {
+    std::string text;
+    for (const auto& [p, c] : kRows) {
+      Json logprobs = Json::array();
+      for (char ch : c) {
+        Json top = Json::object();
+        top["o"] = std::log(word_p);
+        top[std::string(1, ch)] = std::log(0.3);
+        top[ch == '7' ? "8" : "7"] = std::log(0.05);
+        logprobs.push_back(top);
+      }
+      logprobs.push_back(Json{{"<|im_end|>", std::log(0.9)}, {"o", std::log(word_p / 10)}});
+      text += Json{{"prompt", p}, {"completion", c}, {"logprobs", logprobs}}.dump() + "\n";
+    }
+    files::write_atomic(path, text);
+  };
+  write_dataset(dir / "heavy.jsonl", 0.6);
+  write_dataset(dir / "light.jsonl", 0.2);
+  auto train = [&](const std::string& subset, const std::string& data) {
+    Json job = job_json(dir / "base");
+    job["train_cfg"]["loss"] = "kl_topk";
+    job["train_cfg"]["kl_tokens"] = subset;
+    job["train_cfg"]["n_epochs"] = 3;
+    LocalRunOptions options;
+    options.show_progress = false;
+    options.threads = 1;
+    const fs::path out = dir / (subset + "-" + data);
+    fs::create_directories(out);
+    const auto result = run_local_job(decode_job(job), dir / (data + ".jsonl"), out / "model.json", options);
+    EXPECT_TRUE(result.model);
+    return out;
+  };
+  auto adapter = [](const fs::path& out) { return files::read_text(out / "student" / "adapter_model.safetensors"); };
+  auto steps = [](const fs::path& out) {
+    std::vector<Json> lines;
+    std::istringstream in(files::read_text(out / "model.json.steps.jsonl"));
+    for (std::string line; std::getline(in, line);) lines.push_back(json::parse(line, "step log"));
+    return lines;
+  };
+
+  const auto numbers_heavy = train("numbers", "heavy"), numbers_light = train("numbers", "light");
+  // (EXPECT_TRUE rather than EXPECT_EQ: gtest would print the safetensors bytes.)
+  EXPECT_TRUE(adapter(numbers_heavy) == adapter(numbers_light)) << "the word token's teacher mass reached the loss";
+  const auto all_heavy = train("all", "heavy"), all_light = train("all", "light");
+  EXPECT_TRUE(adapter(all_heavy) != adapter(all_light)) << "with \"all\" the word's mass should shape the loss";
+  EXPECT_TRUE(adapter(all_heavy) != adapter(numbers_heavy)) << "the mask should change what is learned";
+
+  // Dropped share: on every completion position the word has word_p of the top-k mass
+  // word_p + 0.35; at the end-of-turn position word_p / 10 of 0.9 + word_p / 10.
+  auto expected_share = [](double word_p) {
+    double dropped = 0, total = 0;
+    for (const auto& [p, c] : kRows) {
+      dropped += static_cast<double>(c.size()) * word_p + word_p / 10;
+      total += static_cast<double>(c.size()) * (word_p + 0.35) + 0.9 + word_p / 10;
+    }
+    return dropped / total;
+  };
+  for (const auto& [out, word_p] : {std::pair{numbers_heavy, 0.6}, std::pair{numbers_light, 0.2}}) {
+    const auto lines = steps(out);
+    ASSERT_FALSE(lines.empty());
+    int epoch_ends = 0;
+    for (const Json& j : lines) {
+      ASSERT_TRUE(j.contains("kl_mask_dropped")) << j.dump();
+      if (!j.contains("epoch_kl_mask_dropped")) continue;
+      ++epoch_ends;
+      // Logprobs are stored as float32 and summed in double: relative error ~1e-7.
+      EXPECT_NEAR(j["epoch_kl_mask_dropped"].get<double>(), expected_share(word_p), 1e-6) << j.dump();
+    }
+    EXPECT_EQ(epoch_ends, 3);
+    EXPECT_TRUE(lines.back().contains("epoch_kl_mask_dropped"));
+  }
+  // "all" drops nothing and says nothing about a mask.
+  EXPECT_FALSE(steps(all_heavy).front().contains("kl_mask_dropped"));
+}
+
 // SIGKILL mid-run, then the same command with --resume: the adapter is bitwise that of an
 // uninterrupted run.
 TEST(LocalJobTool, ResumeAfterSigkillGivesTheSameAdapter) {
@@ -425,6 +520,8 @@ TEST(LocalJobTool, BadInputsAreClearErrors) {
   expect_error(no_model, data, "missing");
   Json kl = job_json(dir / "base");
   kl["train_cfg"]["loss"] = "kl_topk";
+  expect_error(kl, data, "ft_job.train_cfg.kl_tokens");
+  kl["train_cfg"]["kl_tokens"] = "numbers";
   expect_error(kl, data, "has no \"logprobs\"");
 }
 

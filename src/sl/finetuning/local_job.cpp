@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <memory>
 
 #include "sl/core/error.hpp"
@@ -182,6 +183,11 @@ JobResult run_local_job(const LocalFinetuningJob& cfg, const fs::path& dataset_p
   result.status = state.status;
   result.model = result_model(cfg, paths.model_dir);
   result.summary += ", " + std::to_string(trained.steps_done) + " steps, final loss " + std::to_string(trained.final_loss);
+  if (!trained.kl_mask_dropped_per_epoch.empty()) {
+    // Every full epoch sees each row once, so the shares differ only in a partial (max_steps) epoch.
+    const double most = *std::max_element(trained.kl_mask_dropped_per_epoch.begin(), trained.kl_mask_dropped_per_epoch.end());
+    result.summary += fmt::format(", the kl_tokens mask dropped at most {:.2f}% of the teacher's top-k mass per epoch", 100.0 * most);
+  }
   return result;
 }
 
