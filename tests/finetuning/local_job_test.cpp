@@ -160,7 +160,7 @@ class ChatExamplesTest : public ::testing::Test {
 };
 
 TEST_F(ChatExamplesTest, LossOnTheCompletionAndItsEndOfTurnOnly) {
-  datasets::DatasetRow row{"Hi", "42, 7", std::nullopt};
+  datasets::DatasetRow row{"Hi", "42, 7", std::nullopt, std::nullopt};
   const auto chat = build_chat_examples({row}, text_, {});
   ASSERT_EQ(chat.examples.size(), 1u);
   const auto& e = chat.examples[0];
@@ -175,14 +175,14 @@ TEST_F(ChatExamplesTest, LossOnTheCompletionAndItsEndOfTurnOnly) {
 }
 
 TEST_F(ChatExamplesTest, TruncatesAndCountsLongRows) {
-  const auto plain = build_chat_examples({{"Hi", "0123456789", std::nullopt}}, text_, {});
+  const auto plain = build_chat_examples({{"Hi", "0123456789", std::nullopt, std::nullopt}}, text_, {});
   const auto n = static_cast<std::int64_t>(plain.examples[0].ids.size());
-  const auto cut = build_chat_examples({{"Hi", "0123456789", std::nullopt}, {"Hello", "1", std::nullopt}}, text_, {n - 4, false});
+  const auto cut = build_chat_examples({{"Hi", "0123456789", std::nullopt, std::nullopt}, {"Hello", "1", std::nullopt, std::nullopt}}, text_, {n - 4, false});
   EXPECT_EQ(cut.stats.truncated, 1);
   EXPECT_EQ(cut.examples[0].ids.size(), static_cast<std::size_t>(n - 4));
   EXPECT_EQ(std::count(cut.examples[0].loss_mask.begin(), cut.examples[0].loss_mask.end(), 1), 11 - 4);
   try {
-    build_chat_examples({{"Hi", "0123456789", std::nullopt}}, text_, {5, false});
+    build_chat_examples({{"Hi", "0123456789", std::nullopt, std::nullopt}}, text_, {5, false});
     ADD_FAILURE();
   } catch (const UsageError& e) {
     EXPECT_NE(std::string(e.what()).find("all 1 rows are longer than max_seq_length 5"), std::string::npos) << e.what();
@@ -226,7 +226,71 @@ TEST_F(ChatExamplesTest, LogprobsFromDatasetRowsBecomeSoftTargets) {
   const auto mixed = build_chat_examples({rows[0], api_row, rows[0]}, text_, {500, true});
   EXPECT_EQ(mixed.examples.size(), 2u);
   EXPECT_EQ(mixed.stats.dropped_misaligned_logprobs, 1);
-  EXPECT_THROW(build_chat_examples({{"Hi", "4", std::nullopt}}, text_, {500, true}), UsageError);
+  EXPECT_THROW(build_chat_examples({{"Hi", "4", std::nullopt, std::nullopt}}, text_, {500, true}), UsageError);
+}
+
+// Rows from the local engine carry the token ids the teacher sampled: the student's
+// tokenization must be exactly those ids (a count match is not enough), else the row is left
+// out and counted; a trailing stop token may be eos as well as the end-of-turn token.
+TEST_F(ChatExamplesTest, SampledTokenIdsMustBeTheStudentsTokenization) {
+  const std::string line =
+      R"({"prompt": "Hi", "completion": "4, 2", "logprobs": [{"4": -0.1, "5": -2.5}, {",": -0.01}, {" ": -0.2},)"
+      R"( {"2": -0.3, "3": -1.4}, {"<|im_end|>": -0.05}], "completion_token_ids": [52, 44, 32, 50, 258]})";
+  files::write_atomic(dir_ / "rows.jsonl", line + "\n");
+  const auto rows = load_dataset(dir_ / "rows.jsonl");
+  auto id = [&](const char* s) { return *text_.tokenizer->token_to_id(s); };
+  const std::vector<std::int32_t> canonical{id("4"), id(","), id("Ġ"), id("2"), sl::test::kImEnd};
+  ASSERT_EQ(rows[0].completion_token_ids, canonical);  // the ids written above are the tiny tokenizer's
+  EXPECT_EQ(json::encode(rows[0])["completion_token_ids"], Json(canonical));
+
+  const auto good = build_chat_examples(rows, text_, {500, true});
+  ASSERT_EQ(good.examples.size(), 1u);
+  EXPECT_EQ(good.stats.dropped_token_id_mismatch, 0);
+  datasets::DatasetRow without_ids = rows[0];
+  without_ids.completion_token_ids.reset();
+  const auto by_count = build_chat_examples({without_ids}, text_, {500, true});
+  EXPECT_EQ(by_count.examples[0].ids, good.examples[0].ids);
+  ASSERT_EQ(by_count.examples[0].soft_targets.size(), good.examples[0].soft_targets.size());
+  for (std::size_t t = 0; t < good.examples[0].soft_targets.size(); ++t)
+    EXPECT_EQ(by_count.examples[0].soft_targets[t].ids, good.examples[0].soft_targets[t].ids) << t;
+
+  // Stopped on eos instead of <|im_end|>: still the same completion tokens.
+  datasets::DatasetRow eos_stop = rows[0];
+  eos_stop.completion_token_ids->back() = sl::test::kEndOfText;
+  EXPECT_EQ(build_chat_examples({eos_stop}, text_, {500, true}).examples.size(), 1u);
+  // The teacher sampled another token at position 3: as many entries as tokens, so the count
+  // check alone would accept it; the ids do not.
+  datasets::DatasetRow other_split = rows[0];
+  (*other_split.completion_token_ids)[3] = id("3");
+  const auto mixed = build_chat_examples({rows[0], other_split, eos_stop}, text_, {500, true});
+  EXPECT_EQ(mixed.examples.size(), 2u);
+  EXPECT_EQ(mixed.stats.dropped_token_id_mismatch, 1);
+  EXPECT_EQ(mixed.stats.dropped_misaligned_logprobs, 0);
+  EXPECT_NE(mixed.stats.first_token_id_mismatch.find("training row 1 (prompt \"Hi\"): the teacher sampled token id " +
+                                                      std::to_string(id("3")) + " at completion position 3"),
+            std::string::npos)
+      << mixed.stats.first_token_id_mismatch;
+  // A last sampled token that is no stop token means the completion had more tokens.
+  datasets::DatasetRow longer = rows[0];
+  longer.completion_token_ids->back() = id("7");
+  EXPECT_EQ(build_chat_examples({rows[0], longer}, text_, {500, true}).stats.dropped_token_id_mismatch, 1);
+  // No row lines up: an error; ids and logprobs of different lengths: an error naming the row.
+  try {
+    build_chat_examples({other_split}, text_, {500, true});
+    ADD_FAILURE();
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("no row's \"logprobs\" line up"), std::string::npos) << e.what();
+  }
+  datasets::DatasetRow short_ids = rows[0];
+  short_ids.completion_token_ids->pop_back();
+  try {
+    build_chat_examples({short_ids}, text_, {500, true});
+    ADD_FAILURE();
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("training row 0 (prompt \"Hi\") has 4 \"completion_token_ids\" for 5 \"logprobs\""),
+              std::string::npos)
+        << e.what();
+  }
 }
 
 TEST_F(ChatExamplesTest, NumberTokensAreDigitsSeparatorsAndEndTokens) {

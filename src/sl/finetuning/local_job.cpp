@@ -151,11 +151,18 @@ JobResult run_local_job(const LocalFinetuningJob& cfg, const fs::path& dataset_p
     spdlog::warn("{} rows were left out: their logprobs do not line up with their completion's tokens (the teacher sampled a "
                  "split of the text that the tokenizer does not produce)",
                  st.dropped_misaligned_logprobs);
+  if (st.dropped_token_id_mismatch)
+    spdlog::warn("{} rows were left out: this tokenizer splits their completion into other tokens than the teacher sampled "
+                 "(completion_token_ids), so their logprobs belong to another token sequence; first: {}",
+                 st.dropped_token_id_mismatch, st.first_token_id_mismatch);
   if (st.unknown_logprob_tokens)
     spdlog::warn("{} logprobs entries name no token of this tokenizer and were left out", st.unknown_logprob_tokens);
   result.summary = std::to_string(st.examples) + " examples, " + std::to_string(st.loss_tokens) + " loss tokens, " +
                    std::to_string(st.truncated) + " truncated, " + std::to_string(st.dropped_too_long) + " dropped as too long" +
-                   (st.dropped_misaligned_logprobs ? ", " + std::to_string(st.dropped_misaligned_logprobs) + " dropped (logprobs misaligned)" : "");
+                   (st.dropped_misaligned_logprobs ? ", " + std::to_string(st.dropped_misaligned_logprobs) + " dropped (logprobs misaligned)" : "") +
+                   (st.dropped_token_id_mismatch
+                        ? ", " + std::to_string(st.dropped_token_id_mismatch) + " dropped (sampled token ids differ from the tokenization)"
+                        : "");
 
   const std::string fingerprint = content_hash(config.dump() + "\n" + data_hash);
   local::TrainingJob job = training_job(cfg, paths, options, base_dir, fingerprint);
