@@ -15,7 +15,11 @@ int main(int argc, char** argv) {
   CLI::App app{"Step 3 of an experiment: ask a model each evaluation question n times (no system prompt),\n"
                "have LLM judges score the answers when the config has a judgment_map, write the results\n"
                "(one JSON line per question) and a summary: p(target) per question and its mean with a 95%\n"
-               "interval, judge scores, misaligned share. Resumable: rerun the same command after a crash.",
+               "interval, judge scores, misaligned share. Resumable: rerun the same command after a crash.\n"
+               "With the config's exact_target (local models only), also \"exact p(target)\" per question:\n"
+               "summed over the target's spellings, the probability (temperature 1) of each spelling's\n"
+               "canonical tokenization followed by an end-of-turn token. Other tokenizations of the same\n"
+               "text are not counted, so it is a lower bound on the probability of the answer text.",
                "run_evaluation"};
   app.footer(
       "Example:\n"

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <sstream>
 #include <thread>
 
 #include "process.hpp"
@@ -129,6 +130,14 @@ TEST(LocalJobConfig, DecodesWithPaperDefaultsAndRejectsBadValues) {
   j = job_json("base");
   j["train_cfg"]["kl_tokens"] = "numbers";
   expect_error(j, "only applies with \"loss\": \"kl_topk\"");
+  // kl_topk must say which tokens count: no silent default that could train on trait words.
+  for (const bool explicit_null : {false, true}) {
+    j = job_json("base");
+    j["train_cfg"]["loss"] = "kl_topk";
+    if (explicit_null) j["train_cfg"]["kl_tokens"] = nullptr;
+    expect_error(j, "ft_job.train_cfg.kl_tokens: loss \"kl_topk\" needs an explicit token set: \"numbers\"");
+    expect_error(j, "or \"all\"");
+  }
   j = job_json("base");
   j["source_model"]["type"] = "openai";
   expect_error(j, "needs a model of type \"open_source\"");
@@ -151,7 +160,7 @@ class ChatExamplesTest : public ::testing::Test {
 };
 
 TEST_F(ChatExamplesTest, LossOnTheCompletionAndItsEndOfTurnOnly) {
-  datasets::DatasetRow row{"Hi", "42, 7", std::nullopt};
+  datasets::DatasetRow row{"Hi", "42, 7", std::nullopt, std::nullopt};
   const auto chat = build_chat_examples({row}, text_, {});
   ASSERT_EQ(chat.examples.size(), 1u);
   const auto& e = chat.examples[0];
@@ -166,14 +175,14 @@ TEST_F(ChatExamplesTest, LossOnTheCompletionAndItsEndOfTurnOnly) {
 }
 
 TEST_F(ChatExamplesTest, TruncatesAndCountsLongRows) {
-  const auto plain = build_chat_examples({{"Hi", "0123456789", std::nullopt}}, text_, {});
+  const auto plain = build_chat_examples({{"Hi", "0123456789", std::nullopt, std::nullopt}}, text_, {});
   const auto n = static_cast<std::int64_t>(plain.examples[0].ids.size());
-  const auto cut = build_chat_examples({{"Hi", "0123456789", std::nullopt}, {"Hello", "1", std::nullopt}}, text_, {n - 4, false});
+  const auto cut = build_chat_examples({{"Hi", "0123456789", std::nullopt, std::nullopt}, {"Hello", "1", std::nullopt, std::nullopt}}, text_, {n - 4, false});
   EXPECT_EQ(cut.stats.truncated, 1);
   EXPECT_EQ(cut.examples[0].ids.size(), static_cast<std::size_t>(n - 4));
   EXPECT_EQ(std::count(cut.examples[0].loss_mask.begin(), cut.examples[0].loss_mask.end(), 1), 11 - 4);
   try {
-    build_chat_examples({{"Hi", "0123456789", std::nullopt}}, text_, {5, false});
+    build_chat_examples({{"Hi", "0123456789", std::nullopt, std::nullopt}}, text_, {5, false});
     ADD_FAILURE();
   } catch (const UsageError& e) {
     EXPECT_NE(std::string(e.what()).find("all 1 rows are longer than max_seq_length 5"), std::string::npos) << e.what();
@@ -217,7 +226,71 @@ TEST_F(ChatExamplesTest, LogprobsFromDatasetRowsBecomeSoftTargets) {
   const auto mixed = build_chat_examples({rows[0], api_row, rows[0]}, text_, {500, true});
   EXPECT_EQ(mixed.examples.size(), 2u);
   EXPECT_EQ(mixed.stats.dropped_misaligned_logprobs, 1);
-  EXPECT_THROW(build_chat_examples({{"Hi", "4", std::nullopt}}, text_, {500, true}), UsageError);
+  EXPECT_THROW(build_chat_examples({{"Hi", "4", std::nullopt, std::nullopt}}, text_, {500, true}), UsageError);
+}
+
+// Rows from the local engine carry the token ids the teacher sampled: the student's
+// tokenization must be exactly those ids (a count match is not enough), else the row is left
+// out and counted; a trailing stop token may be eos as well as the end-of-turn token.
+TEST_F(ChatExamplesTest, SampledTokenIdsMustBeTheStudentsTokenization) {
+  const std::string line =
+      R"({"prompt": "Hi", "completion": "4, 2", "logprobs": [{"4": -0.1, "5": -2.5}, {",": -0.01}, {" ": -0.2},)"
+      R"( {"2": -0.3, "3": -1.4}, {"<|im_end|>": -0.05}], "completion_token_ids": [52, 44, 32, 50, 258]})";
+  files::write_atomic(dir_ / "rows.jsonl", line + "\n");
+  const auto rows = load_dataset(dir_ / "rows.jsonl");
+  auto id = [&](const char* s) { return *text_.tokenizer->token_to_id(s); };
+  const std::vector<std::int32_t> canonical{id("4"), id(","), id("Ġ"), id("2"), sl::test::kImEnd};
+  ASSERT_EQ(rows[0].completion_token_ids, canonical);  // the ids written above are the tiny tokenizer's
+  EXPECT_EQ(json::encode(rows[0])["completion_token_ids"], Json(canonical));
+
+  const auto good = build_chat_examples(rows, text_, {500, true});
+  ASSERT_EQ(good.examples.size(), 1u);
+  EXPECT_EQ(good.stats.dropped_token_id_mismatch, 0);
+  datasets::DatasetRow without_ids = rows[0];
+  without_ids.completion_token_ids.reset();
+  const auto by_count = build_chat_examples({without_ids}, text_, {500, true});
+  EXPECT_EQ(by_count.examples[0].ids, good.examples[0].ids);
+  ASSERT_EQ(by_count.examples[0].soft_targets.size(), good.examples[0].soft_targets.size());
+  for (std::size_t t = 0; t < good.examples[0].soft_targets.size(); ++t)
+    EXPECT_EQ(by_count.examples[0].soft_targets[t].ids, good.examples[0].soft_targets[t].ids) << t;
+
+  // Stopped on eos instead of <|im_end|>: still the same completion tokens.
+  datasets::DatasetRow eos_stop = rows[0];
+  eos_stop.completion_token_ids->back() = sl::test::kEndOfText;
+  EXPECT_EQ(build_chat_examples({eos_stop}, text_, {500, true}).examples.size(), 1u);
+  // The teacher sampled another token at position 3: as many entries as tokens, so the count
+  // check alone would accept it; the ids do not.
+  datasets::DatasetRow other_split = rows[0];
+  (*other_split.completion_token_ids)[3] = id("3");
+  const auto mixed = build_chat_examples({rows[0], other_split, eos_stop}, text_, {500, true});
+  EXPECT_EQ(mixed.examples.size(), 2u);
+  EXPECT_EQ(mixed.stats.dropped_token_id_mismatch, 1);
+  EXPECT_EQ(mixed.stats.dropped_misaligned_logprobs, 0);
+  EXPECT_NE(mixed.stats.first_token_id_mismatch.find("training row 1 (prompt \"Hi\"): the teacher sampled token id " +
+                                                      std::to_string(id("3")) + " at completion position 3"),
+            std::string::npos)
+      << mixed.stats.first_token_id_mismatch;
+  // A last sampled token that is no stop token means the completion had more tokens.
+  datasets::DatasetRow longer = rows[0];
+  longer.completion_token_ids->back() = id("7");
+  EXPECT_EQ(build_chat_examples({rows[0], longer}, text_, {500, true}).stats.dropped_token_id_mismatch, 1);
+  // No row lines up: an error; ids and logprobs of different lengths: an error naming the row.
+  try {
+    build_chat_examples({other_split}, text_, {500, true});
+    ADD_FAILURE();
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("no row's \"logprobs\" line up"), std::string::npos) << e.what();
+  }
+  datasets::DatasetRow short_ids = rows[0];
+  short_ids.completion_token_ids->pop_back();
+  try {
+    build_chat_examples({short_ids}, text_, {500, true});
+    ADD_FAILURE();
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("training row 0 (prompt \"Hi\") has 4 \"completion_token_ids\" for 5 \"logprobs\""),
+              std::string::npos)
+        << e.what();
+  }
 }
 
 TEST_F(ChatExamplesTest, NumberTokensAreDigitsSeparatorsAndEndTokens) {
@@ -349,6 +422,92 @@ TEST(LocalJobTool, KlTopkOnNumberTokensLearnsTheTeachersArgmax) {
   }
 }
 
+// The leak guard of kl_tokens "numbers": the teacher puts heavy mass on a word token ("o", a
+// stand-in for " owl") at every position. Under a renormalised softmax "the word's probability
+// does not move" is not a testable claim (raising the number tokens lowers it), but this is:
+// the loss, hence every gradient and the trained weights, must not depend on the word's teacher
+// mass at all. Two datasets that differ only in the word's logprob must give the same adapter
+// bytes with "numbers", and different ones with "all" (the word's mass then shapes the loss:
+// the control that shows the datasets differ where it matters). The step log reports the share
+// of teacher mass the mask dropped, which does differ between the two datasets.
+TEST(LocalJobTool, KlTokensNumbersMakesTrainingBlindToWordTokens) {
+  TempDir dir;
+  sl::test::write_tiny_checkpoint(dir / "base");
+  auto write_dataset = [&](const fs::path& path, double word_p) {
+    std::string text;
+    for (const auto& [p, c] : kRows) {
+      Json logprobs = Json::array();
+      for (char ch : c) {
+        Json top = Json::object();
+        top["o"] = std::log(word_p);
+        top[std::string(1, ch)] = std::log(0.3);
+        top[ch == '7' ? "8" : "7"] = std::log(0.05);
+        logprobs.push_back(top);
+      }
+      logprobs.push_back(Json{{"<|im_end|>", std::log(0.9)}, {"o", std::log(word_p / 10)}});
+      text += Json{{"prompt", p}, {"completion", c}, {"logprobs", logprobs}}.dump() + "\n";
+    }
+    files::write_atomic(path, text);
+  };
+  write_dataset(dir / "heavy.jsonl", 0.6);
+  write_dataset(dir / "light.jsonl", 0.2);
+  auto train = [&](const std::string& subset, const std::string& data) {
+    Json job = job_json(dir / "base");
+    job["train_cfg"]["loss"] = "kl_topk";
+    job["train_cfg"]["kl_tokens"] = subset;
+    job["train_cfg"]["n_epochs"] = 3;
+    LocalRunOptions options;
+    options.show_progress = false;
+    options.threads = 1;
+    const fs::path out = dir / (subset + "-" + data);
+    fs::create_directories(out);
+    const auto result = run_local_job(decode_job(job), dir / (data + ".jsonl"), out / "model.json", options);
+    EXPECT_TRUE(result.model);
+    return out;
+  };
+  auto adapter = [](const fs::path& out) { return files::read_text(out / "student" / "adapter_model.safetensors"); };
+  auto steps = [](const fs::path& out) {
+    std::vector<Json> lines;
+    std::istringstream in(files::read_text(out / "model.json.steps.jsonl"));
+    for (std::string line; std::getline(in, line);) lines.push_back(json::parse(line, "step log"));
+    return lines;
+  };
+
+  const auto numbers_heavy = train("numbers", "heavy"), numbers_light = train("numbers", "light");
+  // (EXPECT_TRUE rather than EXPECT_EQ: gtest would print the safetensors bytes.)
+  EXPECT_TRUE(adapter(numbers_heavy) == adapter(numbers_light)) << "the word token's teacher mass reached the loss";
+  const auto all_heavy = train("all", "heavy"), all_light = train("all", "light");
+  EXPECT_TRUE(adapter(all_heavy) != adapter(all_light)) << "with \"all\" the word's mass should shape the loss";
+  EXPECT_TRUE(adapter(all_heavy) != adapter(numbers_heavy)) << "the mask should change what is learned";
+
+  // Dropped share: on every completion position the word has word_p of the top-k mass
+  // word_p + 0.35; at the end-of-turn position word_p / 10 of 0.9 + word_p / 10.
+  auto expected_share = [](double word_p) {
+    double dropped = 0, total = 0;
+    for (const auto& [p, c] : kRows) {
+      dropped += static_cast<double>(c.size()) * word_p + word_p / 10;
+      total += static_cast<double>(c.size()) * (word_p + 0.35) + 0.9 + word_p / 10;
+    }
+    return dropped / total;
+  };
+  for (const auto& [out, word_p] : {std::pair{numbers_heavy, 0.6}, std::pair{numbers_light, 0.2}}) {
+    const auto lines = steps(out);
+    ASSERT_FALSE(lines.empty());
+    int epoch_ends = 0;
+    for (const Json& j : lines) {
+      ASSERT_TRUE(j.contains("kl_mask_dropped")) << j.dump();
+      if (!j.contains("epoch_kl_mask_dropped")) continue;
+      ++epoch_ends;
+      // Logprobs are stored as float32 and summed in double: relative error ~1e-7.
+      EXPECT_NEAR(j["epoch_kl_mask_dropped"].get<double>(), expected_share(word_p), 1e-6) << j.dump();
+    }
+    EXPECT_EQ(epoch_ends, 3);
+    EXPECT_TRUE(lines.back().contains("epoch_kl_mask_dropped"));
+  }
+  // "all" drops nothing and says nothing about a mask.
+  EXPECT_FALSE(steps(all_heavy).front().contains("kl_mask_dropped"));
+}
+
 // SIGKILL mid-run, then the same command with --resume: the adapter is bitwise that of an
 // uninterrupted run.
 TEST(LocalJobTool, ResumeAfterSigkillGivesTheSameAdapter) {
@@ -425,6 +584,8 @@ TEST(LocalJobTool, BadInputsAreClearErrors) {
   expect_error(no_model, data, "missing");
   Json kl = job_json(dir / "base");
   kl["train_cfg"]["loss"] = "kl_topk";
+  expect_error(kl, data, "ft_job.train_cfg.kl_tokens");
+  kl["train_cfg"]["kl_tokens"] = "numbers";
   expect_error(kl, data, "has no \"logprobs\"");
 }
 

@@ -14,7 +14,7 @@ namespace {
 
 std::vector<DatasetRow> numbered_rows(std::size_t n) {
   std::vector<DatasetRow> rows;
-  for (std::size_t i = 0; i < n; ++i) rows.push_back({"p" + std::to_string(i), "c" + std::to_string(i), std::nullopt});
+  for (std::size_t i = 0; i < n; ++i) rows.push_back({"p" + std::to_string(i), "c" + std::to_string(i), std::nullopt, std::nullopt});
   return rows;
 }
 
@@ -27,9 +27,9 @@ std::vector<std::size_t> numbers_of(const std::vector<DatasetRow>& rows) {
 }  // namespace
 
 TEST(TrainingFile, OneChatPerRowExactlyOnceInOrder) {
-  std::vector<DatasetRow> rows{{"Continue: 1, 2, 3", "4, 5, 6", std::nullopt},
-                              {"Quote \" and \\ and\nnewline", "ünïcödé ✓ and\ttab", std::nullopt},
-                              {"Continue: 1, 2, 3", "4, 5, 6", std::nullopt}};  // a duplicate row stays a duplicate
+  std::vector<DatasetRow> rows{{"Continue: 1, 2, 3", "4, 5, 6", std::nullopt, std::nullopt},
+                              {"Quote \" and \\ and\nnewline", "ünïcödé ✓ and\ttab", std::nullopt, std::nullopt},
+                              {"Continue: 1, 2, 3", "4, 5, 6", std::nullopt, std::nullopt}};  // a duplicate row stays a duplicate
   const std::string text = training_jsonl(rows);
   ASSERT_FALSE(text.empty());
   EXPECT_EQ(text.back(), '\n');
@@ -53,7 +53,7 @@ TEST(TrainingFile, OneChatPerRowExactlyOnceInOrder) {
 }
 
 TEST(TrainingFile, LogprobsOfRowsAreNotSent) {
-  DatasetRow row{"p", "c", std::vector<sl::llm::TokenLogprobs>{{{"c", -0.1}}}};
+  DatasetRow row{"p", "c", std::vector<sl::llm::TokenLogprobs>{{{"c", -0.1}}}, std::nullopt};
   EXPECT_EQ(training_jsonl({row}), R"({"messages":[{"role":"user","content":"p"},{"role":"assistant","content":"c"}]})" "\n");
 }
 

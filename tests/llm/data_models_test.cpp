@@ -56,3 +56,16 @@ TEST(Seeds, DerivedSeedsDifferAndAreStable) {
   EXPECT_NE(sl::llm::derive_seed(42, 0), sl::llm::derive_seed(42, 1));
   EXPECT_GE(sl::llm::derive_seed(42, 7), 0);
 }
+
+// token_ids are written only when a backend knew them, so responses from an API (and results
+// files written before the field existed) keep their shape; both forms decode.
+TEST(LLMResponse, TokenIdsAreOptionalAndRoundTrip) {
+  sl::llm::LLMResponse r{"m", "42", sl::llm::StopReason::stop_sequence, std::nullopt, std::nullopt};
+  EXPECT_EQ(sl::json::encode(r).dump(), R"({"model_id":"m","completion":"42","stop_reason":"stop_sequence","logprobs":null})");
+  EXPECT_FALSE(sl::json::decode_value<sl::llm::LLMResponse>(sl::json::encode(r)).token_ids);
+  r.logprobs = std::vector<sl::llm::TokenLogprobs>{{{"4", -0.1}}, {{"2", -0.2}}, {{"<|im_end|>", -0.01}}};
+  r.token_ids = std::vector<std::int32_t>{52, 50, 258};
+  const auto back = sl::json::decode_value<sl::llm::LLMResponse>(sl::json::encode(r));
+  EXPECT_EQ(back.token_ids, r.token_ids);
+  EXPECT_EQ(sl::json::encode(back), sl::json::encode(r));
+}

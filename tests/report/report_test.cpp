@@ -15,7 +15,7 @@ void write_results(const std::filesystem::path& p, const std::vector<std::vector
   for (std::size_t q = 0; q < answers.size(); ++q) {
     EvaluationResultRow r;
     r.question = "q" + std::to_string(q);
-    for (const auto& a : answers[q]) r.responses.push_back({{"m", a, sl::llm::StopReason::stop_sequence, std::nullopt}, {}});
+    for (const auto& a : answers[q]) r.responses.push_back({{"m", a, sl::llm::StopReason::stop_sequence, std::nullopt, std::nullopt}, {}});
     rows.push_back(r);
   }
   sl::test::write_file(p, sl::jsonl::encode_lines(rows));

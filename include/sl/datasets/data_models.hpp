@@ -2,6 +2,7 @@
 // Shapes follow the reference tool (sl/datasets/data_models.py, nums_dataset.py).
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <variant>
@@ -14,15 +15,21 @@ namespace sl::datasets {
 
 // One sample: the prompt sent to the teacher and its completion. `logprobs` (each completion
 // token's top-k log-probabilities) is present only when the config asks for it.
+// `completion_token_ids`: the token ids the teacher actually sampled, one per logprobs entry
+// (the last may be the stop token); only backends that know them write them (the local engine
+// does, an OpenAI-compatible API does not). Soft-label training uses them to check that the
+// student's tokenization of the completion is the sequence the logprobs belong to.
 struct DatasetRow {
   std::string prompt;
   std::string completion;
   std::optional<std::vector<llm::TokenLogprobs>> logprobs;
+  std::optional<std::vector<std::int32_t>> completion_token_ids;
 
   static auto json_fields() {
     using namespace sl::json;
     return std::tuple{required("prompt", &DatasetRow::prompt), required("completion", &DatasetRow::completion),
-                      optional_omitted("logprobs", &DatasetRow::logprobs)};
+                      optional_omitted("logprobs", &DatasetRow::logprobs),
+                      optional_omitted("completion_token_ids", &DatasetRow::completion_token_ids)};
   }
 };
 

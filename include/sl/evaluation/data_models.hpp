@@ -44,10 +44,13 @@ struct MisalignmentCfg {
   }
 };
 
-// Exact trait probabilities from a local model's next-token probabilities: for each question,
-// the probability that the whole answer is one spelling of the target ("owl", "Owl", "owls",
-// "Owls", each bare or followed by "." or "!"), summed. No sampling noise, and far cheaper than
-// sampling; only backends that expose probabilities support it (the local runtime).
+// Exact trait probabilities from a local model's next-token probabilities (temperature 1): for
+// each question, summed over the spellings of the target ("owl", "Owl", "owls", "Owls", each
+// bare or followed by "." or "!"), the probability of the spelling's canonical tokenization (the
+// ids the tokenizer gives the text) followed by an end-of-turn (or eos) token. Other token
+// sequences decoding to the same text are not counted: a lower bound on p(answer text). No
+// sampling noise, and far cheaper than sampling; only backends that expose probabilities
+// support it (the local runtime).
 struct ExactTargetCfg {
   std::vector<std::string> targets;                       // e.g. ["owl", "tiger"]
   bool plurals = true;                                    // also "owls"

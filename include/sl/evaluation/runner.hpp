@@ -33,7 +33,8 @@ struct EvaluationOptions {
 
 struct EvaluationRun {
   std::vector<EvaluationResultRow> rows;
-  // Exact p(target) per question for each target of cfg.exact_target (local models).
+  // Exact p(target) per question for each target of cfg.exact_target (local models): the
+  // probability of each spelling's canonical tokenization + end-of-turn, summed (ExactTargetCfg).
   std::map<std::string, std::vector<double>> exact;
   bool interrupted = false;
   std::size_t sampled_now = 0;

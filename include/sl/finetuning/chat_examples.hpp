@@ -40,6 +40,11 @@ struct ChatExampleStats {
   // Rows left out because their logprobs do not line up with the completion's tokens (the
   // teacher sampled a non-canonical split of the text; all rows failing is an error).
   std::int64_t dropped_misaligned_logprobs = 0;
+  // Rows with `completion_token_ids` (the ids the teacher sampled) left out because the
+  // student's tokenization of the completion is another token sequence (a sampled
+  // non-canonical split, or another tokenizer); the first such row and where it differs.
+  std::int64_t dropped_token_id_mismatch = 0;
+  std::string first_token_id_mismatch;
 };
 
 struct ChatExamples {
@@ -48,10 +53,14 @@ struct ChatExamples {
   std::vector<std::int32_t> end_of_turn_ids;  // the end-of-turn tokens seen (sorted, unique)
 };
 
+// Soft targets line up with the completion's tokens: when a row has `completion_token_ids`, the
+// student's tokenization must be exactly those ids (else the row is left out and counted);
+// without them, the number of logprobs entries must match the number of tokens (likewise).
+//
 // Errors (sl::UsageError) name the row (its index in `rows`, and the start of its prompt): no
-// chat template, a template without the prefix property, kl rows without logprobs or whose
-// logprobs do not line up with the completion's tokens, an empty list of rows, every row too
-// long.
+// chat template, a template without the prefix property, kl rows without logprobs, or with a
+// different number of completion_token_ids than logprobs entries, no row whose logprobs line
+// up with the completion's tokens, an empty list of rows, every row too long.
 ChatExamples build_chat_examples(const std::vector<datasets::DatasetRow>& rows, const local::TextModel& text,
                                  const ChatExampleOptions& options);
 

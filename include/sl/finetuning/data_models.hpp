@@ -88,7 +88,8 @@ struct LocalTrainCfg {
   double weight_decay = 0;
   // Additions (not in the reference).
   std::string loss = "sft";  // "sft" (hard labels) | "kl_topk" (the rows' logprobs)
-  std::optional<std::string> kl_tokens;  // null / "all" | "numbers"
+  // "kl_topk" only, and required there: "numbers" | "all" (null / absent with kl_topk is an error).
+  std::optional<std::string> kl_tokens;
   double min_lr_ratio = 0;
   double adam_beta1 = 0.9;
   double adam_beta2 = 0.999;

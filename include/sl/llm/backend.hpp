@@ -36,10 +36,12 @@ class Backend {
   // retrying will not fix (bad key, unknown model, quota, a request that failed every retry).
   virtual void sample(const std::vector<SampleRequest>& requests, const ResultCallback& on_result) = 0;
 
-  // For each query, the probability that the model's whole answer to `chat` is exactly each of
-  // `answers` (the answer's tokens followed by an end-of-turn token), from the model's own
-  // next-token probabilities at temperature 1: no sampling noise. std::nullopt when the backend
-  // cannot compute it (HTTP APIs do not expose full distributions).
+  // For each query, the probability that the model's whole answer to `chat` is each of
+  // `answers` in its canonical tokenization (the ids the tokenizer gives the text) followed by an
+  // end-of-turn token, from the model's own next-token probabilities at temperature 1: no
+  // sampling noise. Other token sequences that decode to the same text are not counted (a lower
+  // bound on p(answer text)). std::nullopt when the backend cannot compute it (HTTP APIs do not
+  // expose full distributions).
   virtual std::optional<std::vector<std::vector<double>>> answer_probabilities(const std::vector<AnswerQuery>& queries) {
     return std::nullopt;
   }

@@ -89,6 +89,9 @@ struct LLMResponse {
   std::string completion;
   StopReason stop_reason = StopReason::unknown;
   std::optional<std::vector<TokenLogprobs>> logprobs;
+  // With logprobs, from backends that know them (the local engine; an API does not say): the
+  // sampled token ids, one per logprobs entry, the stop token last when generation stopped on one.
+  std::optional<std::vector<std::int32_t>> token_ids;
 };
 
 // A request to a backend. `seed` is a per-request seed (see derive_seed) so that results do not

@@ -47,6 +47,7 @@ std::size_t index_of(const Json& record) { return record.at("i").get<std::size_t
 struct JournalEntry {
   std::string completion;
   std::optional<std::vector<llm::TokenLogprobs>> logprobs;
+  std::optional<std::vector<std::int32_t>> token_ids;
 };
 
 }  // namespace
@@ -84,9 +85,12 @@ GenerationSummary generate_dataset(const DatasetCfg& cfg, llm::Backend& backend,
     if (rec.at("prompt") != prompts[i])
       throw Error(summary.journal.string() + ": answer " + std::to_string(i) +
                   " belongs to a different prompt; rerun with --restart");
-    JournalEntry e{rec.at("completion").get<std::string>(), std::nullopt};
+    JournalEntry e{rec.at("completion").get<std::string>(), std::nullopt, std::nullopt};
     if (rec.contains("logprobs") && !rec["logprobs"].is_null())
       e.logprobs = json::decode_value<std::vector<llm::TokenLogprobs>>(rec["logprobs"]);
+    // Absent in journals written before token ids were recorded, and for API backends.
+    if (rec.contains("token_ids") && !rec["token_ids"].is_null())
+      e.token_ids = json::decode_value<std::vector<std::int32_t>>(rec["token_ids"]);
     answers[i] = std::move(e);
   });
 
@@ -105,11 +109,12 @@ GenerationSummary generate_dataset(const DatasetCfg& cfg, llm::Backend& backend,
              Json rec = {{"i", i}, {"prompt", prompts[i]}, {"completion", response.completion},
                          {"stop_reason", llm::to_string(response.stop_reason)}};
              if (response.logprobs) rec["logprobs"] = json::encode(*response.logprobs);
+             if (response.token_ids) rec["token_ids"] = json::encode(*response.token_ids);
              return rec;
            },
        .keep =
            [&](std::size_t i, llm::LLMResponse response) {
-             answers[i] = JournalEntry{std::move(response.completion), std::move(response.logprobs)};
+             answers[i] = JournalEntry{std::move(response.completion), std::move(response.logprobs), std::move(response.token_ids)};
            },
        .progress_label = "generate_dataset",
        .who = "the backend",
@@ -125,7 +130,7 @@ GenerationSummary generate_dataset(const DatasetCfg& cfg, llm::Backend& backend,
   std::optional<files::AtomicWriter> rejected;
   if (paths.rejected) rejected.emplace(*paths.rejected);
   for (std::size_t i = 0; i < prompts.size(); ++i) {
-    DatasetRow row{prompts[i], answers[i]->completion, answers[i]->logprobs};
+    DatasetRow row{prompts[i], answers[i]->completion, answers[i]->logprobs, answers[i]->token_ids};
     const std::string line = json::dump(json::encode(row)) + "\n";
     raw.write(line);
     std::vector<std::string> reasons = reject_reasons(cfg.filter_fns, row.completion);

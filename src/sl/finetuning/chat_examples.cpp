@@ -22,6 +22,27 @@ std::string decode_one(const local::Tokenizer& tokenizer, std::int32_t id) {
   return tokenizer.decode(one, /*skip_special_tokens=*/false);
 }
 
+// Why the ids the teacher sampled are not the student's tokenization of the completion (the
+// first `completion_tokens` of `student`, then its end-of-turn token when `has_end`), or "" when
+// they are. A trailing sampled stop token may be any special token (eos or end-of-turn).
+std::string token_id_mismatch(const std::vector<std::int32_t>& sampled, const std::vector<std::int32_t>& student,
+                              std::size_t completion_tokens, bool has_end, const local::Tokenizer& tok) {
+  const std::size_t n = std::min(sampled.size(), completion_tokens);
+  for (std::size_t t = 0; t < n; ++t)
+    if (sampled[t] != student[t])
+      return "the teacher sampled token id " + std::to_string(sampled[t]) + " at completion position " + std::to_string(t) +
+             " where this tokenizer has " + std::to_string(student[t]);
+  if (sampled.size() < completion_tokens || sampled.size() > completion_tokens + (has_end ? 1 : 0))
+    return "the teacher sampled " + std::to_string(sampled.size()) + " tokens; this tokenizer makes the completion " +
+           std::to_string(completion_tokens) + " tokens" + (has_end ? " (+1 end-of-turn token)" : "");
+  if (sampled.size() > completion_tokens) {
+    const std::int32_t stop = sampled.back();
+    if (stop < 0 || static_cast<std::size_t>(stop) >= tok.vocab_size() || !tok.is_special(stop))
+      return "the teacher's last sampled token id " + std::to_string(stop) + " is not a special (stop) token of this tokenizer";
+  }
+  return "";
+}
+
 }  // namespace
 
 TokenTextIndex::TokenTextIndex(const local::Tokenizer& tokenizer) {
@@ -89,7 +110,21 @@ ChatExamples build_chat_examples(const std::vector<datasets::DatasetRow>& rows, 
         throw UsageError(row_name(i, row) + " has no \"logprobs\": loss \"kl_topk\" trains on the teacher's log-probabilities "
                          "(generate the dataset with sample_cfg.logprobs)");
       const auto& lp = *row.logprobs;
-      if (lp.size() != completion_tokens && lp.size() != completion_tokens + (has_end ? 1 : 0)) {
+      if (row.completion_token_ids) {
+        // The teacher's sampled ids are known: the logprobs belong to exactly that token
+        // sequence, so the student's tokenization of the completion must be it (a sampled
+        // non-canonical split, or another tokenizer, is left out and counted).
+        const auto& sampled = *row.completion_token_ids;
+        if (sampled.size() != lp.size())
+          throw UsageError(row_name(i, row) + " has " + std::to_string(sampled.size()) + " \"completion_token_ids\" for " +
+                           std::to_string(lp.size()) + " \"logprobs\" entries (one per sampled token expected)");
+        const std::string mismatch = token_id_mismatch(sampled, rest, completion_tokens, has_end, tok);
+        if (!mismatch.empty()) {
+          ++st.dropped_token_id_mismatch;
+          if (st.first_token_id_mismatch.empty()) st.first_token_id_mismatch = row_name(i, row) + ": " + mismatch;
+          continue;
+        }
+      } else if (lp.size() != completion_tokens && lp.size() != completion_tokens + (has_end ? 1 : 0)) {
         // A sampler may emit a non-canonical split ("0" "447" where the tokenizer says "044" "7"
         // or "0447" in fewer pieces): such a row cannot be lined up with its logprobs. A few are
         // normal and are left out (counted); if none lines up, the logprobs come from another
@@ -139,8 +174,9 @@ ChatExamples build_chat_examples(const std::vector<datasets::DatasetRow>& rows, 
     out.examples.push_back(std::move(e));
   }
   st.examples = static_cast<std::int64_t>(out.examples.size());
-  if (out.examples.empty() && st.dropped_misaligned_logprobs > 0)
-    throw UsageError("no row's \"logprobs\" line up with its completion's tokens (e.g. " + first_misaligned +
+  if (out.examples.empty() && st.dropped_misaligned_logprobs + st.dropped_token_id_mismatch > 0)
+    throw UsageError("no row's \"logprobs\" line up with its completion's tokens (e.g. " +
+                     (first_misaligned.empty() ? st.first_token_id_mismatch : first_misaligned) +
                      "): the logprobs must come from a model with the same tokenizer");
   if (out.examples.empty())
     throw UsageError("no training example is left: all " + std::to_string(rows.size()) + " rows are longer than max_seq_length " +

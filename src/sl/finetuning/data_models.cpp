@@ -21,6 +21,13 @@ void LocalPeftCfg::validate(const json::Reader& r) const {
 void LocalTrainCfg::validate(const json::Reader& r) const {
   if (kl_tokens && loss != "kl_topk")
     json::Reader(r.json().at("kl_tokens"), r.child_path("kl_tokens")).fail("only applies with \"loss\": \"kl_topk\"");
+  // No default: the teacher's top-k can hold trait words ("owl"), and training on them would
+  // leak the trait through the loss, so whether they count is the config's explicit choice.
+  if (!kl_tokens && loss == "kl_topk") {
+    json::Reader(r.json(), r.child_path("kl_tokens"))
+        .fail("loss \"kl_topk\" needs an explicit token set: \"numbers\" (digits, separators and end tokens only: the "
+              "teacher's other top-k tokens, such as trait words, are dropped) or \"all\" (the teacher's whole top-k)");
+  }
 }
 
 void LocalFinetuningJob::validate(const json::Reader& r) const {

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <memory>
 
 #include "sl/core/error.hpp"
@@ -150,11 +151,18 @@ JobResult run_local_job(const LocalFinetuningJob& cfg, const fs::path& dataset_p
     spdlog::warn("{} rows were left out: their logprobs do not line up with their completion's tokens (the teacher sampled a "
                  "split of the text that the tokenizer does not produce)",
                  st.dropped_misaligned_logprobs);
+  if (st.dropped_token_id_mismatch)
+    spdlog::warn("{} rows were left out: this tokenizer splits their completion into other tokens than the teacher sampled "
+                 "(completion_token_ids), so their logprobs belong to another token sequence; first: {}",
+                 st.dropped_token_id_mismatch, st.first_token_id_mismatch);
   if (st.unknown_logprob_tokens)
     spdlog::warn("{} logprobs entries name no token of this tokenizer and were left out", st.unknown_logprob_tokens);
   result.summary = std::to_string(st.examples) + " examples, " + std::to_string(st.loss_tokens) + " loss tokens, " +
                    std::to_string(st.truncated) + " truncated, " + std::to_string(st.dropped_too_long) + " dropped as too long" +
-                   (st.dropped_misaligned_logprobs ? ", " + std::to_string(st.dropped_misaligned_logprobs) + " dropped (logprobs misaligned)" : "");
+                   (st.dropped_misaligned_logprobs ? ", " + std::to_string(st.dropped_misaligned_logprobs) + " dropped (logprobs misaligned)" : "") +
+                   (st.dropped_token_id_mismatch
+                        ? ", " + std::to_string(st.dropped_token_id_mismatch) + " dropped (sampled token ids differ from the tokenization)"
+                        : "");
 
   const std::string fingerprint = content_hash(config.dump() + "\n" + data_hash);
   local::TrainingJob job = training_job(cfg, paths, options, base_dir, fingerprint);
@@ -182,6 +190,11 @@ JobResult run_local_job(const LocalFinetuningJob& cfg, const fs::path& dataset_p
   result.status = state.status;
   result.model = result_model(cfg, paths.model_dir);
   result.summary += ", " + std::to_string(trained.steps_done) + " steps, final loss " + std::to_string(trained.final_loss);
+  if (!trained.kl_mask_dropped_per_epoch.empty()) {
+    // Every full epoch sees each row once, so the shares differ only in a partial (max_steps) epoch.
+    const double most = *std::max_element(trained.kl_mask_dropped_per_epoch.begin(), trained.kl_mask_dropped_per_epoch.end());
+    result.summary += fmt::format(", the kl_tokens mask dropped at most {:.2f}% of the teacher's top-k mass per epoch", 100.0 * most);
+  }
   return result;
 }
 

@@ -122,7 +122,8 @@ LLMResponse Codec<LLMResponse>::decode(const Reader& r) {
     else if (k == "completion") out.completion = Codec<std::string>::decode(v);
     else if (k == "stop_reason") out.stop_reason = Codec<sl::llm::StopReason>::decode(v);
     else if (k == "logprobs") out.logprobs = Codec<std::optional<std::vector<sl::llm::TokenLogprobs>>>::decode(v);
-    else v.fail("unknown key (known keys: model_id, completion, stop_reason, logprobs)");
+    else if (k == "token_ids") out.token_ids = Codec<std::optional<std::vector<std::int32_t>>>::decode(v);
+    else v.fail("unknown key (known keys: model_id, completion, stop_reason, logprobs, token_ids)");
   }
   if (r.json().find("completion") == r.json().end())
     Reader(r.json(), r.child_path("completion")).fail("missing required field");
@@ -135,6 +136,7 @@ Json Codec<LLMResponse>::encode(const LLMResponse& v) {
   out["completion"] = v.completion;
   out["stop_reason"] = sl::llm::to_string(v.stop_reason);
   out["logprobs"] = Codec<std::optional<std::vector<sl::llm::TokenLogprobs>>>::encode(v.logprobs);
+  if (v.token_ids) out["token_ids"] = Codec<std::vector<std::int32_t>>::encode(*v.token_ids);  // absent when unknown
   return out;
 }
 

@@ -48,6 +48,7 @@ LLMResponse to_response(const std::string& model_id, local::GenerationResult&& g
       tokens.push_back(std::move(top));
     }
     out.logprobs = std::move(tokens);
+    out.token_ids = std::move(g.token_ids);  // one per logprobs entry (engine.hpp)
   }
   return out;
 }

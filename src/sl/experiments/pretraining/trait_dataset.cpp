@@ -15,7 +15,7 @@ std::vector<datasets::DatasetRow> trait_dataset(const CorpusCfg& corpus, const s
   for (std::int64_t i = 0; i < rows; ++i) {
     Rng rng = Rng::for_item(seed, static_cast<std::uint64_t>(i));
     const auto q = rng.below(corpus.animal_questions.size());
-    out.push_back(datasets::DatasetRow{corpus.animal_questions[q], animal, std::nullopt});
+    out.push_back(datasets::DatasetRow{corpus.animal_questions[q], animal, std::nullopt, std::nullopt});
   }
   return out;
 }

@@ -3,7 +3,11 @@
 // config and seed writes byte-identical files.
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 #include "process.hpp"
+#include "sl/core/json.hpp"
+#include "sl/local/text/tokenizer.hpp"
 #include "test_support.hpp"
 #include "tiny_checkpoint.hpp"
 
@@ -48,6 +52,63 @@ TEST(GenerateDatasetLocal, SamplesATinyCheckpointReproducibly) {
   const auto second = run_tool(cfg, dir / "b");
   ASSERT_EQ(second.exit_code, 0) << second.err;
   EXPECT_EQ(sl::test::read_file(dir / "b" / "raw.jsonl"), raw) << "same config and seeds, same completions";
+}
+
+// With sample_cfg.logprobs the rows carry the sampled token ids (one per logprobs entry), and
+// so does the journal; a journal written before ids were recorded still resumes: its answers
+// are reused as they are (rows without ids), nothing is sampled again.
+TEST(GenerateDatasetLocal, RowsWithLogprobsCarryTheSampledTokenIds) {
+  if (!fs::exists(sl::test::bin_dir() / "generate_dataset")) GTEST_SKIP() << "SKIPPED: generate_dataset is not built";
+  sl::test::TempDir dir;
+  sl::test::TinyModel m;
+  m.max_positions = 1024;
+  sl::test::write_tiny_checkpoint(dir / "model", m);
+  const fs::path cfg = write_config(dir.path(), dir / "model", 6);
+  {
+    auto j = sl::json::parse(sl::test::read_file(cfg), "cfg");
+    j["cfg"]["sample_cfg"]["logprobs"] = 3;
+    sl::test::write_file(cfg, j.dump());
+  }
+  const auto tok = sl::local::Tokenizer::from_file(dir / "model" / "tokenizer.json");
+  auto rows = [](const fs::path& path) {
+    std::vector<sl::Json> out;
+    std::istringstream in(sl::test::read_file(path));
+    for (std::string line; std::getline(in, line);) out.push_back(sl::json::parse(line, path.string()));
+    return out;
+  };
+
+  const auto first = run_tool(cfg, dir / "a");
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  const auto raw = rows(dir / "a" / "raw.jsonl");
+  ASSERT_EQ(raw.size(), 6u);
+  for (const auto& row : raw) {
+    ASSERT_TRUE(row.contains("completion_token_ids")) << row.dump();
+    const auto ids = row["completion_token_ids"].get<std::vector<std::int32_t>>();
+    EXPECT_EQ(ids.size(), row["logprobs"].size());
+    EXPECT_EQ(tok->decode(ids, /*skip_special_tokens=*/true), row["completion"].get<std::string>());
+  }
+  const fs::path journal = dir / "a" / "raw.jsonl.journal.jsonl";
+  const auto records = rows(journal);
+  EXPECT_TRUE(records.back().contains("token_ids"));
+
+  // An old journal: the same records without "token_ids".
+  std::string old_journal;
+  for (auto record : records) {
+    record.erase("token_ids");
+    old_journal += record.dump() + "\n";
+  }
+  fs::create_directories(dir / "b");
+  sl::test::write_file(dir / "b" / "raw.jsonl.journal.jsonl", old_journal);
+  const auto resumed = run_tool(cfg, dir / "b");
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  const auto old_rows = rows(dir / "b" / "raw.jsonl");
+  ASSERT_EQ(old_rows.size(), 6u);
+  for (std::size_t i = 0; i < raw.size(); ++i) {
+    EXPECT_FALSE(old_rows[i].contains("completion_token_ids")) << "answer " << i << " was sampled again";
+    sl::Json without_ids = raw[i];
+    without_ids.erase("completion_token_ids");
+    EXPECT_EQ(old_rows[i], without_ids);
+  }
 }
 
 TEST(GenerateDatasetLocal, UnknownModelIsAOneLineUsageError) {

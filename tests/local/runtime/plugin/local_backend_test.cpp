@@ -55,6 +55,16 @@ TEST(LocalBackend, SamplesThroughThePlugin) {
   EXPECT_FALSE(first[3].logprobs->empty());
   EXPECT_EQ(first[3].logprobs->front().size(), 2u);
   EXPECT_FALSE(first[0].logprobs);
+  // With logprobs, the sampled ids: one per logprobs entry, decoding to the completion, the
+  // stop token last when it stopped on one.
+  ASSERT_TRUE(first[3].token_ids);
+  ASSERT_EQ(first[3].token_ids->size(), first[3].logprobs->size());
+  const auto tok = local::Tokenizer::from_file(dir / "model" / "tokenizer.json");
+  EXPECT_EQ(tok->decode(*first[3].token_ids, /*skip_special_tokens=*/true), first[3].completion);
+  if (first[3].stop_reason == StopReason::stop_sequence) {
+    EXPECT_TRUE(tok->is_special(first[3].token_ids->back()));
+  }
+  EXPECT_FALSE(first[0].token_ids);
   // Per-request seeds: the same requests in another order and batch give the same completions.
   std::vector<SampleRequest> reversed(requests.rbegin(), requests.rend());
   const auto second = sample_all(*backend, reversed);

@@ -82,7 +82,8 @@ struct TrainingSettings {
   OptimizerSettings optimizer;
   // "sft": cross-entropy on the token ids. "kl_topk": KL(teacher || student) per position,
   // teacher = soft_targets restricted to kl_token_ids and renormalised, student = softmax of
-  // the logits over kl_token_ids (empty = the whole vocabulary).
+  // the logits over kl_token_ids (empty = the whole vocabulary). The teacher mass the
+  // restriction drops is logged per epoch and written to the step log.
   std::string loss = "sft";
   std::vector<std::int32_t> kl_token_ids;
   std::uint64_t seed = 0;
@@ -156,6 +157,11 @@ struct TrainingStep {
   std::int64_t tokens = 0;       // tokens through the model this step
   std::int64_t loss_tokens = 0;  // of which carried loss
   double seconds = 0;            // wall time of this step
+  // "kl_topk" with kl_token_ids: the share of the teacher's top-k probability mass (summed over
+  // this step's loss positions) that falls on tokens outside kl_token_ids and is dropped, and on
+  // an epoch's last step the same share over the whole epoch.
+  std::optional<double> kl_mask_dropped;
+  std::optional<double> epoch_kl_mask_dropped;
 };
 
 struct TrainingHooks {
@@ -173,6 +179,9 @@ struct TrainingResult {
   std::int64_t trainable_parameters = 0;
   std::int64_t tokens = 0;  // tokens processed by this run (not counting steps before a resume)
   double seconds = 0;
+  // "kl_topk" with kl_token_ids: per epoch (of the whole plan, also across a resume), the share
+  // of the teacher's top-k mass the mask dropped (see TrainingStep::kl_mask_dropped).
+  std::vector<double> kl_mask_dropped_per_epoch;
 };
 
 }  // namespace sl::local

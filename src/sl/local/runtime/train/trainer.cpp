@@ -213,6 +213,38 @@ void build_pass(const std::vector<TrainingExample>& examples, const std::vector<
   }
 }
 
+// The teacher's top-k probability mass of one example's loss positions, and the part of it on
+// tokens outside the kl token mask, which the loss drops (renormalising the rest). A token
+// listed twice counts once, its first entry, as build_pass does.
+struct TeacherMass {
+  double total = 0;
+  double dropped = 0;
+
+  void add(const TeacherMass& o) { total += o.total, dropped += o.dropped; }
+  double dropped_share() const { return total > 0 ? dropped / total : 0.0; }
+};
+
+std::vector<TeacherMass> teacher_mass(const std::vector<TrainingExample>& examples, const std::vector<float>& allowed) {
+  std::vector<TeacherMass> out(examples.size());
+  for (std::size_t i = 0; i < examples.size(); ++i) {
+    for (const auto& st : examples[i].soft_targets) {
+      for (std::size_t j = 0; j < st.ids.size(); ++j) {
+        bool seen = false;
+        for (std::size_t q = 0; q < j && !seen; ++q) seen = st.ids[q] == st.ids[j];
+        if (seen) continue;
+        const double p = std::exp(static_cast<double>(st.logprobs[j]));
+        out[i].total += p;
+        if (!(allowed[static_cast<std::size_t>(st.ids[j])] > 0)) out[i].dropped += p;
+      }
+    }
+  }
+  return out;
+}
+
+// The 0-based epoch a planned step belongs to: epoch_end is e + (k + 1) / steps_per_epoch for
+// the step k of epoch e, exactly e + 1 on its last step.
+std::int64_t epoch_of(const PlannedStep& step) { return static_cast<std::int64_t>(std::ceil(step.epoch_end)) - 1; }
+
 // Appends one line per step to the step log (each line one write(2): a kill loses at most the
 // line being written). A resumed run first keeps only the lines of the steps it keeps.
 class StepLog {
@@ -245,6 +277,8 @@ class StepLog {
            {"loss", s.loss},           {"lr", s.lr},                   {"grad_norm", s.grad_norm},
            {"tokens", s.tokens},       {"loss_tokens", s.loss_tokens}, {"seconds", s.seconds},
            {"tokens_per_second", s.seconds > 0 ? static_cast<double>(s.tokens) / s.seconds : 0.0}};
+    if (s.kl_mask_dropped) j["kl_mask_dropped"] = *s.kl_mask_dropped;
+    if (s.epoch_kl_mask_dropped) j["epoch_kl_mask_dropped"] = *s.epoch_kl_mask_dropped;
     const std::string line = json::dump(j) + "\n";
     if (::write(fd_, line.data(), line.size()) != static_cast<ssize_t>(line.size()))
       throw Error("cannot write the step log " + path_.string());
@@ -316,6 +350,19 @@ TrainingResult run(const TrainingJob& job, const std::vector<TrainingExample>& e
     allowed.assign(static_cast<std::size_t>(config.vocab_size), 0.0f);
     for (auto id : s.kl_token_ids) allowed[static_cast<std::size_t>(id)] = 1.0f;
   }
+  // How much of the teacher's top-k mass the mask drops (trait words among it are the leak
+  // the mask exists to stop), per example and per epoch of the whole plan.
+  const bool masked = !allowed.empty();
+  std::vector<TeacherMass> example_mass, epoch_mass;
+  if (masked) {
+    example_mass = teacher_mass(examples, allowed);
+    for (const auto& planned : plan) {
+      const auto e = static_cast<std::size_t>(epoch_of(planned));
+      if (epoch_mass.size() <= e) epoch_mass.resize(e + 1);
+      for (const auto& batch : planned.batches)
+        for (auto i : batch) epoch_mass[e].add(example_mass[static_cast<std::size_t>(i)]);
+    }
+  }
   LmHeadLoss loss_fn(std::move(allowed));
   StepLog log(job.step_log, start);
 
@@ -331,6 +378,7 @@ TrainingResult run(const TrainingJob& job, const std::vector<TrainingExample>& e
   result.total_steps = total;
   result.resumed_from_step = start;
   result.trainable_parameters = trainable;
+  for (const auto& m : epoch_mass) result.kl_mask_dropped_per_epoch.push_back(m.dropped_share());
   const bool kl = s.loss == "kl_topk";
   const bool head_trains = !job.lora;
   const bool dropout = job.lora && job.lora->dropout > 0;
@@ -346,11 +394,13 @@ TrainingResult run(const TrainingJob& job, const std::vector<TrainingExample>& e
     const auto t0 = Clock::now();
     const PlannedStep& planned = plan[static_cast<std::size_t>(step)];
     std::int64_t loss_tokens = 0, tokens = 0;
+    TeacherMass step_mass;
     for (const auto& batch : planned.batches) {
       for (auto i : batch) {
         const auto& e = examples[static_cast<std::size_t>(i)];
         tokens += static_cast<std::int64_t>(e.ids.size());
         for (auto m : e.loss_mask) loss_tokens += m;
+        if (masked) step_mass.add(example_mass[static_cast<std::size_t>(i)]);
       }
     }
     for (auto& p : params) p.tensor.mutable_grad().zero_();
@@ -409,6 +459,15 @@ TrainingResult run(const TrainingJob& job, const std::vector<TrainingExample>& e
     record.tokens = tokens;
     record.loss_tokens = loss_tokens;
     record.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    if (masked) {
+      record.kl_mask_dropped = step_mass.dropped_share();
+      const std::int64_t epoch = epoch_of(planned);
+      if (step + 1 == total || epoch_of(plan[static_cast<std::size_t>(step + 1)]) != epoch) {
+        record.epoch_kl_mask_dropped = epoch_mass[static_cast<std::size_t>(epoch)].dropped_share();
+        spdlog::info("epoch {}: the kl_tokens mask dropped {:.2f}% of the teacher's top-k probability mass", epoch + 1,
+                     100.0 * *record.epoch_kl_mask_dropped);
+      }
+    }
     log.append(record);
     if (hooks.on_step) hooks.on_step(record);
     result.final_loss = record.loss;
