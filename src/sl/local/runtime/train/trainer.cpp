@@ -21,6 +21,7 @@
 #include "sl/local/runtime/model/architectures/registry.hpp"
 #include "sl/local/runtime/model/causal_lm.hpp"
 #include "sl/local/runtime/model/model_config.hpp"
+#include "sl/local/runtime/train/job_fingerprint.hpp"
 #include "sl/local/runtime/train/lm_head_loss.hpp"
 #include "sl/local/runtime/train/train_checkpoint.hpp"
 #include "sl/local/runtime/train/trainable_weights.hpp"
@@ -38,66 +39,6 @@ constexpr double kCheckpointSeconds = 60.0;
 
 std::string example_error(std::size_t i, const std::string& what) {
   return "training example " + std::to_string(i) + ": " + what;
-}
-
-// FNV-1a over everything that decides the result, so that a checkpoint is only ever resumed by
-// the run that wrote it.
-class Fingerprint {
- public:
-  void bytes(const void* p, std::size_t n) {
-    const auto* b = static_cast<const unsigned char*>(p);
-    for (std::size_t i = 0; i < n; ++i) h_ = (h_ ^ b[i]) * 1099511628211ULL;
-  }
-  template <class T>
-  void values(const std::vector<T>& v) {
-    value(v.size());
-    if (!v.empty()) bytes(v.data(), v.size() * sizeof(T));
-  }
-  template <class T>
-  void value(const T& v) {
-    bytes(&v, sizeof v);
-  }
-  void text(const std::string& s) {
-    value(s.size());
-    bytes(s.data(), s.size());
-  }
-  std::string hex() const {
-    char buf[17];
-    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h_));
-    return buf;
-  }
-
- private:
-  std::uint64_t h_ = 14695981039346656037ULL;
-};
-
-std::string job_fingerprint(const TrainingJob& job, const std::vector<TrainingExample>& examples) {
-  Fingerprint f;
-  f.text(job.checkpoint.fingerprint);
-  f.text(job.model.dir);
-  if (job.model.random_init) {
-    f.text(job.model.random_init->config_json);
-    f.value(job.model.random_init->seed);
-    f.value(job.model.random_init->init_std);
-  }
-  f.value(job.lora.has_value());
-  if (job.lora) {
-    f.value(job.lora->r), f.value(job.lora->alpha), f.value(job.lora->use_rslora), f.value(job.lora->dropout);
-    for (const auto& m : job.lora->target_modules) f.text(m);
-  }
-  const auto& s = job.settings;
-  f.value(s.n_epochs), f.value(s.max_steps.value_or(-1)), f.value(s.batch_size), f.value(s.gradient_accumulation_steps);
-  const auto& o = s.optimizer;
-  f.value(o.lr), f.text(o.lr_scheduler_type), f.value(o.warmup_steps), f.value(o.min_lr_ratio), f.value(o.adam_beta1);
-  f.value(o.adam_beta2), f.value(o.adam_epsilon), f.value(o.weight_decay), f.value(o.max_grad_norm);
-  f.text(s.loss), f.values(s.kl_token_ids), f.value(s.seed), f.value(s.bucket_window_batches);
-  for (const auto& e : examples) {
-    f.values(e.ids);
-    f.values(e.loss_mask);
-    f.value(e.soft_targets.size());
-    for (const auto& t : e.soft_targets) f.values(t.ids), f.values(t.logprobs);
-  }
-  return f.hex();
 }
 
 void validate_settings(const TrainingJob& job) {
@@ -333,7 +274,7 @@ TrainingResult run(const TrainingJob& job, const std::vector<TrainingExample>& e
   result.trainable_parameters = trainable;
   const bool kl = s.loss == "kl_topk";
   const bool head_trains = !job.lora;
-  const bool dropout = job.lora && job.lora->dropout > 0;
+  const bool dropout = job.lora && job.lora->lora_dropout > 0;
   PassInputs in;
   torch::Tensor dh;
   auto last_checkpoint = Clock::now();
