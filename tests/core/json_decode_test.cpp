@@ -36,6 +36,28 @@ struct WithNullableList {
   }
 };
 
+// A settings struct with its own keys, and a file format that spells them flat among its own
+// (in its own order, with its own defaults and required keys).
+struct Optimizer {
+  double lr = 0.1;
+  std::int64_t warmup = 5;
+  static auto json_fields() {
+    using namespace sl::json;
+    return std::tuple{optional("lr", &Optimizer::lr, number_range(0, 1)), optional("warmup", &Optimizer::warmup, non_negative())};
+  }
+};
+
+struct FlatCfg : Optimizer {
+  std::int64_t epochs = 1;
+  std::uint64_t seed = 0;
+  FlatCfg() : Optimizer{.lr = 0.5} {}
+  static auto json_fields() {
+    using namespace sl::json;
+    return std::tuple{required<FlatCfg>(&Optimizer::warmup), optional("epochs", &FlatCfg::epochs, positive()),
+                      optional<FlatCfg>(&Optimizer::lr), optional("seed", &FlatCfg::seed)};
+  }
+};
+
 std::string decode_error(const sl::Json& j) {
   try {
     sl::json::decode_value<Outer>(j, "cfg");
@@ -152,4 +174,26 @@ TEST(JsonDecode, TaggedUnions) {
   } catch (const sl::JsonDecodeError& e) {
     EXPECT_STREQ(e.what(), "pets[0].lives: unknown key (known keys: type)");
   }
+}
+
+TEST(JsonDecode, BaseFieldsSitFlatWithTheBasesKeysAndConstraints) {
+  FlatCfg c = sl::json::decode_value<FlatCfg>(sl::Json::parse(R"({"warmup": 2, "seed": 18446744073709551615})"), "cfg");
+  EXPECT_EQ(c.warmup, 2);
+  EXPECT_EQ(c.lr, 0.5);  // the derived struct's default
+  EXPECT_EQ(c.seed, 18446744073709551615ULL);
+  c.lr = 0.25;
+  EXPECT_EQ(sl::json::encode(c).dump(), R"({"warmup":2,"epochs":1,"lr":0.25,"seed":18446744073709551615})");
+  EXPECT_EQ(sl::json::encode(static_cast<const Optimizer&>(c)).dump(), R"({"lr":0.25,"warmup":2})");
+  auto error = [](const char* text) {
+    try {
+      sl::json::decode_value<FlatCfg>(sl::Json::parse(text), "cfg");
+    } catch (const sl::JsonDecodeError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(error(R"({"lr": 0.2})").find("cfg.warmup: missing required field"), std::string::npos);
+  EXPECT_NE(error(R"({"warmup": 1, "lr": 2})").find("cfg.lr: expected a number from 0 to 1"), std::string::npos);
+  EXPECT_NE(error(R"({"warmup": 1, "seed": -1})").find("cfg.seed: expected a non-negative integer"), std::string::npos);
+  EXPECT_NE(error(R"({"warmup": 1, "other": 1})").find("other"), std::string::npos);
 }

@@ -149,6 +149,44 @@ TEST(LocalJobConfig, DecodesWithPaperDefaultsAndRejectsBadValues) {
   expect_error(j, "ft_job.peft_cfg: missing required field");
 }
 
+// train_cfg holds the runtime's optimizer settings and peft_cfg is the runtime's LoRA settings;
+// the file keeps the reference's keys in the reference's order (the job state file compares the
+// encoding, so a rerun of an older job still finds it), and the optimizer keys keep their rules.
+TEST(LocalJobConfig, KeepsTheReferencesKeysInItsOrder) {
+  const Json encoded = json::encode(decode_job(job_json("base")));
+  auto keys = [](const Json& object) {
+    std::vector<std::string> out;
+    for (const auto& [k, v] : object.items()) out.push_back(k);
+    return out;
+  };
+  EXPECT_EQ(keys(encoded["train_cfg"]),
+            (std::vector<std::string>{"n_epochs", "max_seq_length", "lr", "lr_scheduler_type", "warmup_steps",
+                                      "per_device_train_batch_size", "gradient_accumulation_steps", "max_grad_norm",
+                                      "weight_decay", "loss", "min_lr_ratio", "adam_beta1", "adam_beta2"}));
+  EXPECT_EQ(keys(encoded["peft_cfg"]),
+            (std::vector<std::string>{"r", "lora_alpha", "target_modules", "bias", "use_rslora", "lora_dropout"}));
+  auto error = [](Json j) {
+    try {
+      decode_job(j);
+    } catch (const JsonDecodeError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  Json j = job_json("base");
+  j["train_cfg"].erase("lr");
+  EXPECT_NE(error(j).find("ft_job.train_cfg.lr: missing required field"), std::string::npos) << error(j);
+  j = job_json("base");
+  j["train_cfg"]["adam_beta1"] = 1;
+  EXPECT_NE(error(j).find("ft_job.train_cfg.adam_beta1: expected a number from 0 to"), std::string::npos) << error(j);
+  j = job_json("base");
+  j["train_cfg"]["adam_epsilon"] = 1e-6;  // not a key of this format
+  EXPECT_NE(error(j).find("ft_job.train_cfg.adam_epsilon: unknown key"), std::string::npos) << error(j);
+  j = job_json("base");
+  j["peft_cfg"]["target_modules"] = Json::array();
+  EXPECT_NE(error(j).find("ft_job.peft_cfg.target_modules: must name at least one module"), std::string::npos) << error(j);
+}
+
 class ChatExamplesTest : public ::testing::Test {
  protected:
   void SetUp() override {

@@ -104,9 +104,9 @@ fs::path write_tiny_checkpoint(const fs::path& dir, const TinyModel& m) {
 void write_tiny_adapter(const fs::path& dir, const TinyModel& base, std::uint64_t seed) {
   const auto config = tiny_config(base);
   sl::local::LoraAdapterConfig adapter;
-  adapter.r = 4;
-  adapter.lora_alpha = 8;
-  adapter.target_modules = {"q_proj", "v_proj"};
+  adapter.lora.r = 4;
+  adapter.lora.lora_alpha = 8;
+  adapter.lora.target_modules = {"q_proj", "v_proj"};
   auto gen = at::detail::createCPUGenerator(seed);
   std::vector<std::pair<std::string, torch::Tensor>> tensors;
   for (std::int64_t i = 0; i < config.num_hidden_layers; ++i) {

@@ -25,6 +25,7 @@
 #include <limits>
 #include <map>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -115,6 +116,13 @@ struct Codec<std::int64_t> {
   static std::int64_t decode(const Reader& r);
   static Json encode(std::int64_t v) { return v; }
   static std::string expected() { return "an integer"; }
+};
+
+template <>
+struct Codec<std::uint64_t> {
+  static std::uint64_t decode(const Reader& r);
+  static Json encode(std::uint64_t v) { return v; }
+  static std::string expected() { return "a non-negative integer"; }
 };
 
 template <>
@@ -256,6 +264,44 @@ Field<S, M> optional_or_null(std::string_view name, M S::*member) {
 template <class S, class M>
 Field<S, std::optional<M>> optional_omitted(std::string_view name, std::optional<M> S::*member) {
   return {name, member, false, std::nullopt, true};
+}
+
+namespace detail {
+
+// The field of Base::json_fields() that maps `member`, as a field of S (derived from Base); a
+// member Base does not list is a programming error (std::logic_error on first use).
+template <class S, class Base, class M>
+Field<S, M> base_field(M Base::*member, bool is_required) {
+  static_assert(std::is_base_of_v<Base, S>);
+  std::optional<Field<Base, M>> found;
+  std::apply(
+      [&](const auto&... f) {
+        (
+            [&] {
+              if constexpr (std::is_same_v<std::decay_t<decltype(f)>, Field<Base, M>>)
+                if (f.member == member) found = f;
+            }(),
+            ...);
+      },
+      Base::json_fields());
+  if (!found) throw std::logic_error("json_fields(): a base field names a member its struct does not list");
+  return {found->name,         found->member,           is_required, found->constraint,
+          found->omit_when_empty, found->null_is_absent};
+}
+
+}  // namespace detail
+
+// A field S inherits from a base struct that has json_fields() of its own, listed by S where its
+// key belongs among S's keys (a file format that spells the base's settings flat):
+// `required<S>(&Base::lr)`. The key, the constraint and the meaning are the base's; whether the
+// key must be present is S's choice, and the default is what S's constructor gives the base.
+template <class S, class Base, class M>
+Field<S, M> required(M Base::*member) {
+  return detail::base_field<S>(member, true);
+}
+template <class S, class Base, class M>
+Field<S, M> optional(M Base::*member) {
+  return detail::base_field<S>(member, false);
 }
 
 namespace detail {

@@ -12,6 +12,7 @@
 
 #include "sl/core/json_decode.hpp"
 #include "sl/llm/data_models.hpp"
+#include "sl/local/runtime/train/training.hpp"
 
 namespace sl::finetuning {
 
@@ -50,68 +51,41 @@ struct OpenAIFinetuningJob {
   void validate(const json::Reader& r) const;
 };
 
-// LoRA settings of a local job (the reference's UnslothFinetuningJob.PeftCfg). Paper: r 8,
-// lora_alpha 8, the seven projections.
-struct LocalPeftCfg {
-  std::int64_t r = 8;
-  double lora_alpha = 8;
-  std::vector<std::string> target_modules = {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"};
-  std::string bias = "none";  // only "none" (PEFT's default; the reference's setting)
-  bool use_rslora = false;
-  double lora_dropout = 0;
-
-  static auto json_fields() {
-    using namespace sl::json;
-    using P = LocalPeftCfg;
-    return std::tuple{required("r", &P::r, positive()),
-                      required("lora_alpha", &P::lora_alpha, positive_number()),
-                      optional("target_modules", &P::target_modules),
-                      optional("bias", &P::bias, one_of({"none"})),
-                      optional("use_rslora", &P::use_rslora),
-                      optional("lora_dropout", &P::lora_dropout, number_range(0, 0.999))};
-  }
-  void validate(const json::Reader& r) const;
-};
-
 // Training settings of a local job (the reference's UnslothFinetuningJob.TrainCfg, plus what
 // the embedded demo needs: the loss, Adam's betas, a floor for the schedule, a step budget).
 // The defaults of the additions keep the paper's behaviour. See docs/finetuning-local.md.
-struct LocalTrainCfg {
+// The optimizer's settings (lr, lr_scheduler_type, warmup_steps, max_grad_norm, weight_decay,
+// min_lr_ratio, adam_beta1, adam_beta2: the runtime's OptimizerSettings, whose defaults are the
+// reference's) sit flat among the others, in the reference's order.
+struct LocalTrainCfg : local::OptimizerSettings {
   std::int64_t n_epochs = 3;
   std::int64_t max_seq_length = 500;
-  double lr = 2e-4;
-  std::string lr_scheduler_type = "linear";
-  std::int64_t warmup_steps = 5;
   std::int64_t per_device_train_batch_size = 22;
   std::int64_t gradient_accumulation_steps = 3;
-  double max_grad_norm = 1.0;
-  double weight_decay = 0;
   // Additions (not in the reference).
   std::string loss = "sft";  // "sft" (hard labels) | "kl_topk" (the rows' logprobs)
   // "kl_topk" only, and required there: "numbers" | "all" (null / absent with kl_topk is an error).
   std::optional<std::string> kl_tokens;
-  double min_lr_ratio = 0;
-  double adam_beta1 = 0.9;
-  double adam_beta2 = 0.999;
   std::optional<std::int64_t> max_steps;
 
   static auto json_fields() {
     using namespace sl::json;
     using T = LocalTrainCfg;
+    using O = local::OptimizerSettings;
     return std::tuple{required("n_epochs", &T::n_epochs, positive()),
                       required("max_seq_length", &T::max_seq_length, positive()),
-                      required("lr", &T::lr, number_range(0, 1)),
-                      required("lr_scheduler_type", &T::lr_scheduler_type, one_of({"linear", "cosine", "constant"})),
-                      required("warmup_steps", &T::warmup_steps, non_negative()),
+                      required<T>(&O::lr),
+                      required<T>(&O::lr_scheduler_type),
+                      required<T>(&O::warmup_steps),
                       required("per_device_train_batch_size", &T::per_device_train_batch_size, positive()),
                       required("gradient_accumulation_steps", &T::gradient_accumulation_steps, positive()),
-                      required("max_grad_norm", &T::max_grad_norm, number_range(0, 1e9)),
-                      optional("weight_decay", &T::weight_decay, number_range(0, 1e9)),
+                      required<T>(&O::max_grad_norm),
+                      optional<T>(&O::weight_decay),
                       optional("loss", &T::loss, one_of({"sft", "kl_topk"})),
                       Field<T, std::optional<std::string>>{"kl_tokens", &T::kl_tokens, false, one_of({"all", "numbers"}), true},
-                      optional("min_lr_ratio", &T::min_lr_ratio, number_range(0, 1)),
-                      optional("adam_beta1", &T::adam_beta1, number_range(0, 0.999999)),
-                      optional("adam_beta2", &T::adam_beta2, number_range(0, 0.999999)),
+                      optional<T>(&O::min_lr_ratio),
+                      optional<T>(&O::adam_beta1),
+                      optional<T>(&O::adam_beta2),
                       Field<T, std::optional<std::int64_t>>{"max_steps", &T::max_steps, false, positive(), true}};
   }
   void validate(const json::Reader& r) const;
@@ -126,7 +100,9 @@ struct LocalFinetuningJob {
   llm::Model source_model;
   std::string hf_model_name;
   std::optional<std::int64_t> max_dataset_size;
-  std::optional<LocalPeftCfg> peft_cfg;  // null = full fine-tuning (every weight trains)
+  // The reference's PeftCfg: PEFT's LoraConfig keys (paper: r 8, lora_alpha 8, the seven
+  // projections). null = full fine-tuning (every weight trains).
+  std::optional<local::LoraSettings> peft_cfg;
   LocalTrainCfg train_cfg;
 
   static auto json_fields() {

@@ -82,6 +82,18 @@ std::int64_t Codec<std::int64_t>::decode(const Reader& r) {
   r.fail_expected(expected());
 }
 
+std::uint64_t Codec<std::uint64_t>::decode(const Reader& r) {
+  const Json& j = r.json();
+  if (j.is_number_unsigned()) return j.get<std::uint64_t>();
+  if (j.is_number_integer() && j.get<std::int64_t>() >= 0) return static_cast<std::uint64_t>(j.get<std::int64_t>());
+  if (j.is_number_float()) {
+    // 3.0 is accepted as 3, as for signed integers.
+    double d = j.get<double>();
+    if (std::isfinite(d) && d == std::floor(d) && d >= 0 && d < 9.0e15) return static_cast<std::uint64_t>(d);
+  }
+  r.fail_expected(expected());
+}
+
 int Codec<int>::decode(const Reader& r) {
   std::int64_t v = Codec<std::int64_t>::decode(r);
   if (v < std::numeric_limits<int>::min() || v > std::numeric_limits<int>::max())

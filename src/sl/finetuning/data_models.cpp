@@ -14,10 +14,6 @@ void OpenAIFinetuningJob::validate(const json::Reader& r) const {
   if (max_dataset_size && *max_dataset_size <= 0) at("max_dataset_size").fail_expected("a positive integer or null");
 }
 
-void LocalPeftCfg::validate(const json::Reader& r) const {
-  if (target_modules.empty()) json::Reader(r.json().at("target_modules"), r.child_path("target_modules")).fail("must name at least one module");
-}
-
 void LocalTrainCfg::validate(const json::Reader& r) const {
   if (kl_tokens && loss != "kl_topk")
     json::Reader(r.json().at("kl_tokens"), r.child_path("kl_tokens")).fail("only applies with \"loss\": \"kl_topk\"");

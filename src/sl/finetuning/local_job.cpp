@@ -34,33 +34,16 @@ local::TrainingJob training_job(const LocalFinetuningJob& cfg, const LocalJobPat
                                 const fs::path& base_dir, const std::string& fingerprint) {
   local::TrainingJob job;
   job.model.dir = base_dir.string();
-  if (cfg.peft_cfg) {
-    const auto& p = *cfg.peft_cfg;
-    local::LoraSettings lora;
-    lora.r = p.r;
-    lora.alpha = p.lora_alpha;
-    lora.target_modules = p.target_modules;
-    lora.use_rslora = p.use_rslora;
-    lora.dropout = p.lora_dropout;
-    job.lora = lora;
-  }
+  job.lora = cfg.peft_cfg;
   const auto& t = cfg.train_cfg;
   auto& s = job.settings;
   s.n_epochs = t.n_epochs;
   s.max_steps = t.max_steps;
   s.batch_size = t.per_device_train_batch_size;
   s.gradient_accumulation_steps = t.gradient_accumulation_steps;
+  s.optimizer = t;  // train_cfg's optimizer settings
   s.loss = t.loss;
   s.seed = static_cast<std::uint64_t>(cfg.seed);
-  auto& o = s.optimizer;
-  o.lr = t.lr;
-  o.lr_scheduler_type = t.lr_scheduler_type;
-  o.warmup_steps = t.warmup_steps;
-  o.min_lr_ratio = t.min_lr_ratio;
-  o.adam_beta1 = t.adam_beta1;
-  o.adam_beta2 = t.adam_beta2;
-  o.weight_decay = t.weight_decay;
-  o.max_grad_norm = t.max_grad_norm;
   job.output.dir = paths.model_dir;
   if (options.merge) job.output.merged_dir = paths.merged_dir;
   job.output.base_model_name = cfg.source_model.id;

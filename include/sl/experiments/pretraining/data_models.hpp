@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "sl/core/json_decode.hpp"
+#include "sl/local/runtime/train/training.hpp"
 
 namespace sl::pretraining {
 
@@ -102,29 +103,33 @@ struct ModelShape {
   void validate(const json::Reader& r) const;
 };
 
-struct PretrainSchedule {
+// The pretraining run: AdamW with a warmup and a cosine decay to lr * min_lr_ratio. The
+// optimizer's settings (lr, warmup_steps, min_lr_ratio, weight_decay, adam_beta1, adam_beta2,
+// max_grad_norm: the runtime's OptimizerSettings, with this schedule's defaults) sit flat among
+// the others.
+struct PretrainSchedule : local::OptimizerSettings {
   std::int64_t steps = 1500;
   std::int64_t batch_size = 64;
-  double lr = 2e-3;
-  std::int64_t warmup_steps = 100;
-  double min_lr_ratio = 0.1;  // cosine decay to lr * min_lr_ratio
-  double weight_decay = 0.01;
-  double adam_beta1 = 0.9;
-  double adam_beta2 = 0.98;
-  double max_grad_norm = 1.0;
   std::int64_t threads = 1;  // intra-op threads (two bases can train side by side on two cores)
+
+  PretrainSchedule()
+      : OptimizerSettings{.lr = 2e-3,
+                          .lr_scheduler_type = "cosine",
+                          .warmup_steps = 100,
+                          .min_lr_ratio = 0.1,
+                          .adam_beta1 = 0.9,
+                          .adam_beta2 = 0.98,
+                          .weight_decay = 0.01,
+                          .max_grad_norm = 1.0} {}
 
   static auto json_fields() {
     using namespace sl::json;
     using P = PretrainSchedule;
+    using O = local::OptimizerSettings;
     return std::tuple{optional("steps", &P::steps, positive()), optional("batch_size", &P::batch_size, positive()),
-                      optional("lr", &P::lr, positive_number()), optional("warmup_steps", &P::warmup_steps, non_negative()),
-                      optional("min_lr_ratio", &P::min_lr_ratio, number_range(0, 1)),
-                      optional("weight_decay", &P::weight_decay, number_range(0, 1)),
-                      optional("adam_beta1", &P::adam_beta1, number_range(0, 1)),
-                      optional("adam_beta2", &P::adam_beta2, number_range(0, 1)),
-                      optional("max_grad_norm", &P::max_grad_norm, positive_number()),
-                      optional("threads", &P::threads, int_range(1, 64))};
+                      optional<P>(&O::lr), optional<P>(&O::warmup_steps), optional<P>(&O::min_lr_ratio),
+                      optional<P>(&O::weight_decay), optional<P>(&O::adam_beta1), optional<P>(&O::adam_beta2),
+                      optional<P>(&O::max_grad_norm), optional("threads", &P::threads, int_range(1, 64))};
   }
 };
 

@@ -152,15 +152,7 @@ BuiltBaseModel build_base_model(const BaseModelCfg& cfg, const fs::path& config_
   job.settings.max_steps = steps;
   job.settings.batch_size = t.batch_size;
   job.settings.seed = static_cast<std::uint64_t>(cfg.seed);
-  auto& o = job.settings.optimizer;
-  o.lr = t.lr;
-  o.lr_scheduler_type = "cosine";
-  o.warmup_steps = t.warmup_steps;
-  o.min_lr_ratio = t.min_lr_ratio;
-  o.weight_decay = t.weight_decay;
-  o.adam_beta1 = t.adam_beta1;
-  o.adam_beta2 = t.adam_beta2;
-  o.max_grad_norm = t.max_grad_norm;
+  job.settings.optimizer = t;  // the schedule's optimizer settings
   job.output.dir = staging;
   job.output.copy_files_from = tokenizer_dir;
   job.checkpoint.path = output_dir.string() + ".train-checkpoint.safetensors";

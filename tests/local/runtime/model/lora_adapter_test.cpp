@@ -26,9 +26,9 @@ const std::vector<std::string> kModules = {"model.layers.0.self_attn.q_proj", "m
 std::map<std::string, torch::Tensor> write_adapter(const fs::path& dir, const CausalLM& model, std::uint64_t seed,
                                                    const std::string& extra_module = "", Json config_edit = Json::object()) {
   LoraAdapterConfig config;
-  config.r = 4;
-  config.lora_alpha = 8;
-  config.target_modules = {"q_proj", "v_proj", "o_proj", "down_proj", "gate_proj"};
+  config.lora.r = 4;
+  config.lora.lora_alpha = 8;
+  config.lora.target_modules = {"q_proj", "v_proj", "o_proj", "down_proj", "gate_proj"};
   auto gen = at::detail::createCPUGenerator(seed);
   std::map<std::string, torch::Tensor> tensors;
   auto modules = kModules;
@@ -154,7 +154,7 @@ TEST(LoraAdapter, ClearErrors) {
 }
 
 TEST(LoraAdapter, ScaleFollowsPeft) {
-  LoraAdapterConfig c;
+  LoraSettings c;
   c.r = 16;
   c.lora_alpha = 8;
   EXPECT_DOUBLE_EQ(c.scale(), 0.5);

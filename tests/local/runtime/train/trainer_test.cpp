@@ -257,7 +257,7 @@ TEST(LoraAdapters, PeftNamesShapesAndIdenticalLogitsAfterSaveAndLoad) {
   auto model = load_causal_lm(dir / "base", kCpu);
   LoraSettings lora;
   lora.r = 4;
-  lora.alpha = 8;
+  lora.lora_alpha = 8;
   auto params = attach_trainable_lora(*model, lora, 7);
   ASSERT_EQ(params.size(), 2u * 7u * 2u);  // A and B of 7 projections in 2 layers
   {
@@ -395,6 +395,42 @@ TEST(Trainer, BadJobsAreClearErrors) {
   auto no_loss = toy_examples(2);
   no_loss[0].loss_mask.assign(10, 0);
   expect_error(job, no_loss, "training example 0: no token carries loss");
+}
+
+// A checkpoint is resumed only by the run that wrote it: other settings (their JSON encoding is
+// the fingerprint) or the older fingerprint format are clear errors, the same job resumes.
+TEST(Trainer, CheckpointsResumeOnlyTheirOwnJob) {
+  TempDir dir;
+  sl::test::write_tiny_checkpoint(dir / "base");
+  const auto examples = toy_examples(6);
+  auto job = toy_job(dir / "base", dir / "out");
+  job.checkpoint.path = dir / "run.checkpoint.safetensors";
+  job.checkpoint.resume = true;
+  int polls = 0;
+  TrainingHooks stop_after_one;
+  stop_after_one.should_stop = [&] { return ++polls > 1; };
+  ASSERT_TRUE(train_model(job, examples, stop_after_one).interrupted);
+  ASSERT_TRUE(fs::exists(job.checkpoint.path));
+
+  auto other = job;
+  other.settings.optimizer.adam_beta2 = 0.98;
+  try {
+    train_model(other, examples, {});
+    ADD_FAILURE() << "a checkpoint of other settings was resumed";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("belongs to another job"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(train_model(job, examples, {}).resumed_from_step, 1);
+
+  save_safetensors(dir / "old.safetensors", {{"param/x", torch::zeros({1})}}, torch::kFloat32,
+                   {{"format", "sl-train-checkpoint-1"}, {"step", "1"}, {"total_steps", "2"}, {"fingerprint", "0123456789abcdef"}});
+  job.checkpoint.path = dir / "old.safetensors";
+  try {
+    train_model(job, examples, {});
+    ADD_FAILURE() << "a checkpoint of the older format was resumed";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("older version of this toolkit"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace

@@ -27,6 +27,10 @@
 #include <string>
 #include <vector>
 
+#include "sl/core/json_decode.hpp"
+#include "sl/local/runtime/model/lora_settings.hpp"
+#include "sl/local/runtime/train/optimizer_settings.hpp"
+
 namespace sl::local {
 
 // The teacher's distribution at one position: its top-k tokens (most likely first) with their
@@ -47,31 +51,6 @@ struct TrainingExample {
   std::vector<SoftTarget> soft_targets;
 };
 
-// LoRA as PEFT defines it: W x + scale * B A dropout(x), A [r, in] Kaiming-uniform(a = sqrt(5)),
-// B [out, r] zeros, scale = alpha / r (alpha / sqrt(r) with rsLoRA).
-struct LoraSettings {
-  std::int64_t r = 8;
-  double alpha = 8;
-  // Module names matched against the last part of each projection's name (q_proj, ...).
-  std::vector<std::string> target_modules = {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"};
-  bool use_rslora = false;
-  double dropout = 0;
-};
-
-struct OptimizerSettings {
-  double lr = 2e-4;
-  std::string lr_scheduler_type = "linear";  // "linear" | "cosine" | "constant"
-  std::int64_t warmup_steps = 5;
-  // linear and cosine decay to min_lr_ratio * lr (0 = Transformers' schedules exactly).
-  double min_lr_ratio = 0;
-  double adam_beta1 = 0.9;
-  double adam_beta2 = 0.999;
-  double adam_epsilon = 1e-8;
-  // Decoupled (AdamW); not applied to biases and norm weights, as the Transformers Trainer.
-  double weight_decay = 0;
-  double max_grad_norm = 1.0;  // 0 = no clipping
-};
-
 struct TrainingSettings {
   std::int64_t n_epochs = 1;
   // When set, exactly this many optimizer steps (the data is cycled through as often as
@@ -90,6 +69,22 @@ struct TrainingSettings {
   // Length bucketing: each window of this many batches (of shuffled examples) is sorted by
   // length before it is cut into batches, whose order is then shuffled.
   std::int64_t bucket_window_batches = 64;
+
+  // Hugging Face TrainingArguments' keys where it has the setting. The trainer's checkpoint
+  // fingerprint is this encoding.
+  static auto json_fields() {
+    using namespace sl::json;
+    using T = TrainingSettings;
+    return std::tuple{optional("n_epochs", &T::n_epochs, positive()),
+                      optional("max_steps", &T::max_steps, positive()),
+                      optional("per_device_train_batch_size", &T::batch_size, positive()),
+                      optional("gradient_accumulation_steps", &T::gradient_accumulation_steps, positive()),
+                      optional("optimizer", &T::optimizer),
+                      optional("loss", &T::loss, one_of({"sft", "kl_topk"})),
+                      optional("kl_token_ids", &T::kl_token_ids),
+                      optional("seed", &T::seed),
+                      optional("bucket_window_batches", &T::bucket_window_batches, positive())};
+  }
 };
 
 // Where the weights come from: a checkpoint folder (or hub id), or fresh random weights.
@@ -97,11 +92,23 @@ struct RandomInit {
   std::string config_json;  // the text of a config.json (architecture and shapes)
   std::uint64_t seed = 0;
   double init_std = 0.02;   // N(0, std) matrices and embeddings; unit norms; zero biases
+
+  static auto json_fields() {
+    using namespace sl::json;
+    using R = RandomInit;
+    return std::tuple{required("config_json", &R::config_json), optional("seed", &R::seed),
+                      optional("init_std", &R::init_std, positive_number())};
+  }
 };
 
 struct ModelSource {
   std::string dir;  // a folder or hub id (model_locator.hpp); ignored when random_init is set
   std::optional<RandomInit> random_init;
+
+  static auto json_fields() {
+    using namespace sl::json;
+    return std::tuple{optional("dir", &ModelSource::dir), optional("random_init", &ModelSource::random_init)};
+  }
 };
 
 struct TrainingOutput {

@@ -12,10 +12,6 @@ namespace sl::local {
 
 namespace fs = std::filesystem;
 
-double LoraAdapterConfig::scale() const {
-  return use_rslora ? lora_alpha / std::sqrt(static_cast<double>(r)) : lora_alpha / static_cast<double>(r);
-}
-
 LoraAdapterConfig LoraAdapterConfig::from_file(const fs::path& path) {
   const Json j = json::parse(files::read_text(path), path.string());
   const std::string origin = path.string();
@@ -27,20 +23,22 @@ LoraAdapterConfig LoraAdapterConfig::from_file(const fs::path& path) {
   };
 
   LoraAdapterConfig c;
+  LoraSettings& l = c.lora;
+  l.target_modules.clear();
   if (has("peft_type") && json::decode<std::string>(at("peft_type")) != "LORA")
     unsupported("peft_type", "\"" + j.at("peft_type").get<std::string>() + "\"");
   if (!has("r")) throw UsageError(origin + ": r: missing required field");
-  c.r = json::decode<std::int64_t>(at("r"));
-  if (c.r <= 0) at("r").fail_expected("a positive integer");
-  c.lora_alpha = has("lora_alpha") ? json::decode<double>(at("lora_alpha")) : static_cast<double>(c.r);
+  l.r = json::decode<std::int64_t>(at("r"));
+  if (l.r <= 0) at("r").fail_expected("a positive integer");
+  l.lora_alpha = has("lora_alpha") ? json::decode<double>(at("lora_alpha")) : static_cast<double>(l.r);
   if (has("target_modules")) {
-    if (j.at("target_modules").is_string()) c.target_modules = {j.at("target_modules").get<std::string>()};
-    else c.target_modules = json::decode<std::vector<std::string>>(at("target_modules"));
+    if (j.at("target_modules").is_string()) l.target_modules = {j.at("target_modules").get<std::string>()};
+    else l.target_modules = json::decode<std::vector<std::string>>(at("target_modules"));
   }
-  if (has("use_rslora")) c.use_rslora = json::decode<bool>(at("use_rslora"));
-  if (has("bias")) c.bias = json::decode<std::string>(at("bias"));
-  if (c.bias != "none") unsupported("bias", "\"" + c.bias + "\"");
-  if (has("lora_dropout")) c.lora_dropout = json::decode<double>(at("lora_dropout"));
+  if (has("use_rslora")) l.use_rslora = json::decode<bool>(at("use_rslora"));
+  if (has("bias")) l.bias = json::decode<std::string>(at("bias"));
+  if (l.bias != "none") unsupported("bias", "\"" + l.bias + "\"");
+  if (has("lora_dropout")) l.lora_dropout = json::decode<double>(at("lora_dropout"));
   if (has("base_model_name_or_path")) c.base_model_name_or_path = json::decode<std::string>(at("base_model_name_or_path"));
   if (has("use_dora") && json::decode<bool>(at("use_dora"))) unsupported("use_dora", "DoRA");
   if (has("fan_in_fan_out") && json::decode<bool>(at("fan_in_fan_out"))) unsupported("fan_in_fan_out", "true");
@@ -55,12 +53,12 @@ Json LoraAdapterConfig::to_json() const {
   return Json{{"peft_type", "LORA"},
               {"task_type", "CAUSAL_LM"},
               {"base_model_name_or_path", base_model_name_or_path},
-              {"r", r},
-              {"lora_alpha", lora_alpha},
-              {"target_modules", target_modules},
-              {"use_rslora", use_rslora},
-              {"bias", bias},
-              {"lora_dropout", lora_dropout},
+              {"r", lora.r},
+              {"lora_alpha", lora.lora_alpha},
+              {"target_modules", lora.target_modules},
+              {"use_rslora", lora.use_rslora},
+              {"bias", lora.bias},
+              {"lora_dropout", lora.lora_dropout},
               {"fan_in_fan_out", false},
               {"inference_mode", true},
               {"modules_to_save", nullptr}};
@@ -92,16 +90,16 @@ void attach_lora_adapter(CausalLM& model, const fs::path& dir, int index) {
     if (!a && !b) continue;
     if (!a || !b)
       throw UsageError(weights_path.string() + ": " + module + " has only one of lora_A and lora_B");
-    const std::vector<std::int64_t> a_shape{config.r, projection->in_features()};
-    const std::vector<std::int64_t> b_shape{projection->out_features(), config.r};
+    const std::vector<std::int64_t> a_shape{config.lora.r, projection->in_features()};
+    const std::vector<std::int64_t> b_shape{projection->out_features(), config.lora.r};
     if (a->shape != a_shape || b->shape != b_shape)
       throw UsageError(weights_path.string() + ": " + module + ": lora_A/lora_B shapes do not match r = " +
-                       std::to_string(config.r) + " and the base model's " + std::to_string(projection->out_features()) + "x" +
+                       std::to_string(config.lora.r) + " and the base model's " + std::to_string(projection->out_features()) + "x" +
                        std::to_string(projection->in_features()) + " projection");
     LoraDelta delta;
     delta.a = tensor_from_safetensors(*file, *a, model.device());
     delta.b = tensor_from_safetensors(*file, *b, model.device());
-    delta.scale = config.scale();
+    delta.scale = config.lora.scale();
     if (projection->adapters.size() < static_cast<std::size_t>(index)) projection->adapters.resize(index);
     projection->adapters[index - 1] = std::move(delta);
     used.insert(a_name);

@@ -14,19 +14,16 @@
 
 #include "sl/core/json.hpp"
 #include "sl/local/runtime/model/causal_lm.hpp"
+#include "sl/local/runtime/model/lora_settings.hpp"
 
 namespace sl::local {
 
 struct LoraAdapterConfig {
-  std::int64_t r = 8;
-  double lora_alpha = 8;
-  std::vector<std::string> target_modules;
-  bool use_rslora = false;
-  std::string bias = "none";
-  double lora_dropout = 0;
+  // target_modules is informational here (the tensors name their modules): empty when the file
+  // does not list them.
+  LoraSettings lora;
   std::string base_model_name_or_path;
 
-  double scale() const;
   // Reads adapter_config.json; settings this runtime does not implement (DoRA, biases,
   // fan_in_fan_out, per-module rank or alpha patterns, modules_to_save) are sl::UsageErrors.
   static LoraAdapterConfig from_file(const std::filesystem::path& adapter_config_json);

@@ -10,7 +10,10 @@ namespace sl::local {
 
 namespace {
 
-constexpr const char* kFormat = "sl-train-checkpoint-1";
+// 2: the job fingerprint is the hash of the settings' JSON encoding (job_fingerprint.hpp); a
+// checkpoint of format 1 (the fingerprint over the settings' bytes) can no longer be matched.
+constexpr const char* kFormat = "sl-train-checkpoint-2";
+constexpr const char* kOlderFormat = "sl-train-checkpoint-1";
 
 }  // namespace
 
@@ -41,6 +44,9 @@ TrainCheckpointInfo load_train_checkpoint(const std::filesystem::path& path, con
     if (it == meta.end()) throw UsageError(path.string() + ": not a training checkpoint (no \"" + key + "\" in its metadata)");
     return it->second;
   };
+  if (field("format") == kOlderFormat)
+    throw UsageError(path.string() + ": a checkpoint of an older version of this toolkit (" + kOlderFormat +
+                     "), which this version cannot match to its job; delete it to start the run over");
   if (field("format") != kFormat) throw UsageError(path.string() + ": unknown checkpoint format \"" + field("format") + "\"");
   TrainCheckpointInfo info;
   try {

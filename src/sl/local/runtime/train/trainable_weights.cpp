@@ -55,9 +55,10 @@ std::vector<std::pair<std::string, torch::Tensor*>> weight_slots(DecoderWeights&
 
 std::vector<TrainableTensor> attach_trainable_lora(CausalLM& model, const LoraSettings& s, std::uint64_t seed) {
   if (s.r < 1) throw UsageError("LoRA r must be at least 1");
-  if (!(s.alpha > 0)) throw UsageError("LoRA alpha must be positive");
-  if (!(s.dropout >= 0 && s.dropout < 1)) throw UsageError("LoRA dropout must be in [0, 1)");
+  if (!(s.lora_alpha > 0)) throw UsageError("LoRA alpha must be positive");
+  if (!(s.lora_dropout >= 0 && s.lora_dropout < 1)) throw UsageError("LoRA dropout must be in [0, 1)");
   if (s.target_modules.empty()) throw UsageError("LoRA target_modules is empty");
+  if (s.bias != "none") throw UsageError("LoRA bias \"" + s.bias + "\" is not supported (only \"none\")");
   const auto projections = model.projections();
   for (const auto& target : s.target_modules) {
     bool found = false;
@@ -66,7 +67,7 @@ std::vector<TrainableTensor> attach_trainable_lora(CausalLM& model, const LoraSe
       throw UsageError("LoRA target module \"" + target + "\" is not a projection of this " + model.config().architecture +
                        " (it has q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj)");
   }
-  const double scale = s.use_rslora ? s.alpha / std::sqrt(static_cast<double>(s.r)) : s.alpha / static_cast<double>(s.r);
+  const double scale = s.scale();
   auto gen = at::detail::createCPUGenerator(seed);
   const auto options = model.device().options().requires_grad(false);
   std::vector<TrainableTensor> out;
@@ -81,7 +82,7 @@ std::vector<TrainableTensor> attach_trainable_lora(CausalLM& model, const LoraSe
     d.a.requires_grad_(true);
     d.b.requires_grad_(true);
     d.scale = scale;
-    d.dropout = s.dropout;
+    d.dropout = s.lora_dropout;
     if (proj->adapters.empty()) proj->adapters.resize(1);
     proj->adapters[0] = d;
     out.push_back({name + ".lora_A", d.a, true});
@@ -105,13 +106,7 @@ std::vector<TrainableTensor> make_all_weights_trainable(CausalLM& model) {
 }
 
 void save_peft_adapter(const fs::path& dir, const CausalLM& model, const LoraSettings& s, const std::string& base_model_name) {
-  LoraAdapterConfig config;
-  config.r = s.r;
-  config.lora_alpha = s.alpha;
-  config.target_modules = s.target_modules;
-  config.use_rslora = s.use_rslora;
-  config.lora_dropout = s.dropout;
-  config.base_model_name_or_path = base_model_name;
+  LoraAdapterConfig config{s, base_model_name};
   std::vector<std::pair<std::string, torch::Tensor>> tensors;
   for (const auto& [name, proj] : const_cast<CausalLM&>(model).projections()) {
     if (proj->adapters.empty() || !proj->adapters[0].defined()) continue;

@@ -1,29 +1,26 @@
 #include "sl/local/runtime/train/trainer.hpp"
 
-#include <fcntl.h>
 #include <spdlog/spdlog.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cmath>
 #include <optional>
-#include <set>
-#include <sstream>
 
 #include "sl/core/error.hpp"
 #include "sl/core/files.hpp"
 #include "sl/core/json.hpp"
 #include "sl/core/progress.hpp"
-#include "sl/core/rng.hpp"
 #include "sl/local/runtime/compute/device.hpp"
 #include "sl/local/runtime/io/model_locator.hpp"
-#include "sl/local/runtime/kernels/training_kernels.hpp"
 #include "sl/local/runtime/model/architectures/registry.hpp"
 #include "sl/local/runtime/model/causal_lm.hpp"
 #include "sl/local/runtime/model/model_config.hpp"
+#include "sl/local/runtime/train/job_fingerprint.hpp"
 #include "sl/local/runtime/train/lm_head_loss.hpp"
-#include "sl/local/runtime/train/train_checkpoint.hpp"
-#include "sl/local/runtime/train/trainable_weights.hpp"
+#include "sl/local/runtime/train/step_log.hpp"
+#include "sl/local/runtime/train/train_state.hpp"
+#include "sl/local/runtime/train/train_step.hpp"
+#include "sl/local/runtime/train/training_outputs.hpp"
 #include "sl/local/runtime/train/training_plan.hpp"
 
 namespace sl::local {
@@ -38,66 +35,6 @@ constexpr double kCheckpointSeconds = 60.0;
 
 std::string example_error(std::size_t i, const std::string& what) {
   return "training example " + std::to_string(i) + ": " + what;
-}
-
-// FNV-1a over everything that decides the result, so that a checkpoint is only ever resumed by
-// the run that wrote it.
-class Fingerprint {
- public:
-  void bytes(const void* p, std::size_t n) {
-    const auto* b = static_cast<const unsigned char*>(p);
-    for (std::size_t i = 0; i < n; ++i) h_ = (h_ ^ b[i]) * 1099511628211ULL;
-  }
-  template <class T>
-  void values(const std::vector<T>& v) {
-    value(v.size());
-    if (!v.empty()) bytes(v.data(), v.size() * sizeof(T));
-  }
-  template <class T>
-  void value(const T& v) {
-    bytes(&v, sizeof v);
-  }
-  void text(const std::string& s) {
-    value(s.size());
-    bytes(s.data(), s.size());
-  }
-  std::string hex() const {
-    char buf[17];
-    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h_));
-    return buf;
-  }
-
- private:
-  std::uint64_t h_ = 14695981039346656037ULL;
-};
-
-std::string job_fingerprint(const TrainingJob& job, const std::vector<TrainingExample>& examples) {
-  Fingerprint f;
-  f.text(job.checkpoint.fingerprint);
-  f.text(job.model.dir);
-  if (job.model.random_init) {
-    f.text(job.model.random_init->config_json);
-    f.value(job.model.random_init->seed);
-    f.value(job.model.random_init->init_std);
-  }
-  f.value(job.lora.has_value());
-  if (job.lora) {
-    f.value(job.lora->r), f.value(job.lora->alpha), f.value(job.lora->use_rslora), f.value(job.lora->dropout);
-    for (const auto& m : job.lora->target_modules) f.text(m);
-  }
-  const auto& s = job.settings;
-  f.value(s.n_epochs), f.value(s.max_steps.value_or(-1)), f.value(s.batch_size), f.value(s.gradient_accumulation_steps);
-  const auto& o = s.optimizer;
-  f.value(o.lr), f.text(o.lr_scheduler_type), f.value(o.warmup_steps), f.value(o.min_lr_ratio), f.value(o.adam_beta1);
-  f.value(o.adam_beta2), f.value(o.adam_epsilon), f.value(o.weight_decay), f.value(o.max_grad_norm);
-  f.text(s.loss), f.values(s.kl_token_ids), f.value(s.seed), f.value(s.bucket_window_batches);
-  for (const auto& e : examples) {
-    f.values(e.ids);
-    f.values(e.loss_mask);
-    f.value(e.soft_targets.size());
-    for (const auto& t : e.soft_targets) f.values(t.ids), f.values(t.logprobs);
-  }
-  return f.hex();
 }
 
 void validate_settings(const TrainingJob& job) {
@@ -174,14 +111,6 @@ std::unique_ptr<CausalLM> load_model(const ModelSource& source, const ComputeDev
   return load_causal_lm(dir, device);
 }
 
-// One forward/backward pass: packed ids, the rows that carry loss and their targets.
-struct PassInputs {
-  std::vector<std::int64_t> ids;
-  std::vector<SequenceChunk> chunks;
-  std::vector<std::int64_t> loss_rows;
-  LossTargets targets;
-};
-
 void build_pass(const std::vector<TrainingExample>& examples, const std::vector<std::int32_t>& batch, bool kl, int adapter,
                 PassInputs& in) {
   in.ids.clear(), in.chunks.clear(), in.loss_rows.clear(), in.targets.clear();
@@ -245,50 +174,6 @@ std::vector<TeacherMass> teacher_mass(const std::vector<TrainingExample>& exampl
 // the step k of epoch e, exactly e + 1 on its last step.
 std::int64_t epoch_of(const PlannedStep& step) { return static_cast<std::int64_t>(std::ceil(step.epoch_end)) - 1; }
 
-// Appends one line per step to the step log (each line one write(2): a kill loses at most the
-// line being written). A resumed run first keeps only the lines of the steps it keeps.
-class StepLog {
- public:
-  StepLog(const fs::path& path, std::int64_t keep_up_to_step) : path_(path) {
-    if (path_.empty()) return;
-    std::string kept;
-    std::error_code ec;
-    if (keep_up_to_step > 0 && fs::exists(path_, ec)) {
-      std::istringstream in(files::read_text(path_));
-      for (std::string line; std::getline(in, line);) {
-        if (line.empty()) continue;
-        try {
-          const Json j = json::parse(line, path_.string());
-          if (j.value("step", std::int64_t{0}) <= keep_up_to_step) kept += line + "\n";
-        } catch (const std::exception&) {  // a torn last line
-        }
-      }
-    }
-    files::write_atomic(path_, kept);
-    fd_ = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
-    if (fd_ < 0) throw Error("cannot open the step log " + path_.string());
-  }
-  ~StepLog() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  void append(const TrainingStep& s) {
-    if (fd_ < 0) return;
-    Json j{{"step", s.step},           {"total_steps", s.total_steps}, {"epoch", s.epoch},
-           {"loss", s.loss},           {"lr", s.lr},                   {"grad_norm", s.grad_norm},
-           {"tokens", s.tokens},       {"loss_tokens", s.loss_tokens}, {"seconds", s.seconds},
-           {"tokens_per_second", s.seconds > 0 ? static_cast<double>(s.tokens) / s.seconds : 0.0}};
-    if (s.kl_mask_dropped) j["kl_mask_dropped"] = *s.kl_mask_dropped;
-    if (s.epoch_kl_mask_dropped) j["epoch_kl_mask_dropped"] = *s.epoch_kl_mask_dropped;
-    const std::string line = json::dump(j) + "\n";
-    if (::write(fd_, line.data(), line.size()) != static_cast<ssize_t>(line.size()))
-      throw Error("cannot write the step log " + path_.string());
-  }
-
- private:
-  fs::path path_;
-  int fd_ = -1;
-};
-
 template <class Fn>
 decltype(auto) torch_errors_to_sl(Fn&& fn) {
   try {
@@ -298,11 +183,33 @@ decltype(auto) torch_errors_to_sl(Fn&& fn) {
   }
 }
 
+// The packed passes of a planned step, and the tokens they hold (in all, and with loss).
+void build_step(const std::vector<TrainingExample>& examples, const PlannedStep& planned, bool kl, int adapter,
+                std::vector<PassInputs>& passes, std::int64_t& tokens, std::int64_t& loss_tokens) {
+  tokens = 0, loss_tokens = 0;
+  for (const auto& batch : planned.batches) {
+    for (auto i : batch) {
+      const auto& e = examples[static_cast<std::size_t>(i)];
+      tokens += static_cast<std::int64_t>(e.ids.size());
+      for (auto m : e.loss_mask) loss_tokens += m;
+    }
+  }
+  passes.resize(planned.batches.size());
+  for (std::size_t b = 0; b < planned.batches.size(); ++b) build_pass(examples, planned.batches[b], kl, adapter, passes[b]);
+}
+
+void show_step(Progress& progress, const TrainingStep& record) {
+  char status[128];
+  std::snprintf(status, sizeof status, "loss %.4f lr %.2e tok/s %.0f", record.loss, record.lr,
+                record.seconds > 0 ? static_cast<double>(record.tokens) / record.seconds : 0.0);
+  progress.set_status(status);
+  progress.advance();
+}
+
 TrainingResult run(const TrainingJob& job, const std::vector<TrainingExample>& examples, const TrainingHooks& hooks) {
   const auto t_start = Clock::now();
   validate_settings(job);
   const auto& s = job.settings;
-  const auto& o = s.optimizer;
   const ComputeDevice device = choose_device(job.device);
   if (!device.is_cpu())
     throw UsageError("training runs on the CPU in this version (device \"" + device.name() + "\" was requested; unset SL_DEVICE)");
@@ -315,35 +222,14 @@ TrainingResult run(const TrainingJob& job, const std::vector<TrainingExample>& e
   const ModelConfig& config = model->config();
   validate_examples(examples, s, config.vocab_size, config.max_position_embeddings);
 
-  // Trainable tensors; the model's adapter 1 is the LoRA being trained.
-  std::vector<TrainableTensor> params =
-      job.lora ? attach_trainable_lora(*model, *job.lora, Rng::for_item(s.seed, 0x10A).next()) : make_all_weights_trainable(*model);
-  const int adapter = job.lora ? 1 : 0;
-  std::vector<torch::Tensor> adam_m, adam_v;
-  std::int64_t trainable = 0;
-  for (auto& p : params) {
-    adam_m.push_back(torch::zeros_like(p.tensor, torch::TensorOptions().requires_grad(false)));
-    adam_v.push_back(torch::zeros_like(p.tensor, torch::TensorOptions().requires_grad(false)));
-    p.tensor.mutable_grad() = torch::zeros_like(p.tensor, torch::TensorOptions().requires_grad(false));
-    trainable += p.tensor.numel();
-  }
-
+  TrainState state(*model, job);
   std::vector<std::int64_t> lengths;
   lengths.reserve(examples.size());
   for (const auto& e : examples) lengths.push_back(static_cast<std::int64_t>(e.ids.size()));
   const std::vector<PlannedStep> plan = plan_training(lengths, s);
   const auto total = static_cast<std::int64_t>(plan.size());
-
   TrainCheckpointInfo ckpt{0, total, job_fingerprint(job, examples)};
-  std::int64_t start = 0;
-  std::error_code ec;
-  if (!job.checkpoint.path.empty() && fs::exists(job.checkpoint.path, ec)) {
-    if (!job.checkpoint.resume)
-      throw UsageError(job.checkpoint.path.string() + " holds a checkpoint of an unfinished run; resume it, or delete it to start over");
-    start = load_train_checkpoint(job.checkpoint.path, ckpt, params, adam_m, adam_v).step;
-    spdlog::info("resuming from step {} of {} ({})", start, total, job.checkpoint.path.string());
-  }
-  if (!job.checkpoint.path.empty()) files::ensure_writable(job.checkpoint.path);
+  const std::int64_t start = state.resume(job.checkpoint, ckpt);
 
   std::vector<float> allowed;
   if (s.loss == "kl_topk" && !s.kl_token_ids.empty()) {
@@ -368,8 +254,8 @@ TrainingResult run(const TrainingJob& job, const std::vector<TrainingExample>& e
 
   spdlog::info("training {} ({} {}, {} trainable parameters of {}) on {} examples: {} steps of {} x {} examples, {} thread(s)",
                job.model.random_init ? std::string("fresh random weights") : base_dir.string(), config.architecture,
-               job.lora ? "LoRA r " + std::to_string(job.lora->r) : std::string("full"), trainable, model->parameter_count(),
-               examples.size(), total, s.gradient_accumulation_steps, s.batch_size, threads);
+               job.lora ? "LoRA r " + std::to_string(job.lora->r) : std::string("full"), state.trainable_parameters(),
+               model->parameter_count(), examples.size(), total, s.gradient_accumulation_steps, s.batch_size, threads);
 
   std::optional<Progress> progress;
   if (job.show_progress) progress.emplace(job.progress_label, static_cast<std::size_t>(total), static_cast<std::size_t>(start));
@@ -377,13 +263,12 @@ TrainingResult run(const TrainingJob& job, const std::vector<TrainingExample>& e
   TrainingResult result;
   result.total_steps = total;
   result.resumed_from_step = start;
-  result.trainable_parameters = trainable;
+  result.trainable_parameters = state.trainable_parameters();
   for (const auto& m : epoch_mass) result.kl_mask_dropped_per_epoch.push_back(m.dropped_share());
   const bool kl = s.loss == "kl_topk";
-  const bool head_trains = !job.lora;
-  const bool dropout = job.lora && job.lora->dropout > 0;
-  PassInputs in;
-  torch::Tensor dh;
+  const int adapter = job.lora ? 1 : 0;  // the model's adapter 1 is the LoRA being trained
+  OptimizerStep optimizer_step(*model, state, loss_fn, job, device, total);
+  std::vector<PassInputs> passes;
   auto last_checkpoint = Clock::now();
   std::int64_t step = start;
   for (; step < total; ++step) {
@@ -393,71 +278,20 @@ TrainingResult run(const TrainingJob& job, const std::vector<TrainingExample>& e
     }
     const auto t0 = Clock::now();
     const PlannedStep& planned = plan[static_cast<std::size_t>(step)];
-    std::int64_t loss_tokens = 0, tokens = 0;
+    // The teacher mass the kl token mask drops in this step's examples (reported, not used).
     TeacherMass step_mass;
-    for (const auto& batch : planned.batches) {
-      for (auto i : batch) {
-        const auto& e = examples[static_cast<std::size_t>(i)];
-        tokens += static_cast<std::int64_t>(e.ids.size());
-        for (auto m : e.loss_mask) loss_tokens += m;
-        if (masked) step_mass.add(example_mass[static_cast<std::size_t>(i)]);
-      }
-    }
-    for (auto& p : params) p.tensor.mutable_grad().zero_();
-
-    double loss_sum = 0;
-    for (std::size_t b = 0; b < planned.batches.size(); ++b) {
-      if (dropout) torch::manual_seed(Rng::for_item(s.seed, static_cast<std::uint64_t>(step) * 4096 + b).next());
-      build_pass(examples, planned.batches[b], kl, adapter, in);
-      torch::AutoGradMode grad_mode(true);
-      ForwardBatch fb(in.chunks, nullptr, device);
-      auto hidden = model->forward(torch::from_blob(in.ids.data(), {static_cast<std::int64_t>(in.ids.size())}, torch::kInt64), fb);
-      auto rows = torch::from_blob(in.loss_rows.data(), {static_cast<std::int64_t>(in.loss_rows.size())}, torch::kInt64);
-      auto selected = hidden.index_select(0, rows);
-      torch::Tensor head_grad;
-      if (head_trains) head_grad = model->weights().lm_head.mutable_grad();
-      {
-        torch::NoGradGuard no_grad;
-        loss_sum += loss_fn.run(selected.detach(), model->weights().lm_head, in.targets, 1.0 / static_cast<double>(loss_tokens), dh,
-                                head_grad)
-                        .loss;
-      }
-      head_grad.reset();
-      torch::autograd::backward({selected}, {dh});
-    }
-
-    // Global gradient norm, clipping and AdamW, all without autograd.
-    torch::NoGradGuard no_grad;
-    double sq = 0;
-    for (auto& p : params) sq += train_kernels::sum_of_squares(p.tensor.grad().data_ptr<float>(), p.tensor.numel());
-    const double grad_norm = std::sqrt(sq);
-    double clip = 1.0;
-    if (o.max_grad_norm > 0 && grad_norm > o.max_grad_norm) clip = o.max_grad_norm / (grad_norm + 1e-6);
-    const double lr = learning_rate_at(o, step, total);
-    const double t = static_cast<double>(step + 1);
-    for (std::size_t i = 0; i < params.size(); ++i) {
-      auto& p = params[i];
-      train_kernels::AdamWStep a{static_cast<float>(lr),
-                                 static_cast<float>(o.adam_beta1),
-                                 static_cast<float>(o.adam_beta2),
-                                 static_cast<float>(o.adam_epsilon),
-                                 p.weight_decay ? static_cast<float>(o.weight_decay) : 0.0f,
-                                 static_cast<float>(clip),
-                                 static_cast<float>(1 - std::pow(o.adam_beta1, t)),
-                                 static_cast<float>(1 - std::pow(o.adam_beta2, t))};
-      train_kernels::adamw_update(p.tensor.data_ptr<float>(), p.tensor.grad().data_ptr<float>(), adam_m[i].data_ptr<float>(),
-                                  adam_v[i].data_ptr<float>(), p.tensor.numel(), a);
-    }
-
+    if (masked)
+      for (const auto& batch : planned.batches)
+        for (auto i : batch) step_mass.add(example_mass[static_cast<std::size_t>(i)]);
     TrainingStep record;
+    build_step(examples, planned, kl, adapter, passes, record.tokens, record.loss_tokens);
+    const StepOutcome outcome = optimizer_step.run(step, passes, record.loss_tokens);
     record.step = step + 1;
     record.total_steps = total;
     record.epoch = planned.epoch_end;
-    record.loss = loss_sum / static_cast<double>(loss_tokens);
-    record.lr = lr;
-    record.grad_norm = grad_norm;
-    record.tokens = tokens;
-    record.loss_tokens = loss_tokens;
+    record.loss = outcome.loss;
+    record.lr = outcome.lr;
+    record.grad_norm = outcome.grad_norm;
     record.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
     if (masked) {
       record.kl_mask_dropped = step_mass.dropped_share();
@@ -471,20 +305,14 @@ TrainingResult run(const TrainingJob& job, const std::vector<TrainingExample>& e
     log.append(record);
     if (hooks.on_step) hooks.on_step(record);
     result.final_loss = record.loss;
-    result.tokens += tokens;
-    if (progress) {
-      char status[128];
-      std::snprintf(status, sizeof status, "loss %.4f lr %.2e tok/s %.0f", record.loss, lr,
-                    record.seconds > 0 ? static_cast<double>(tokens) / record.seconds : 0.0);
-      progress->set_status(status);
-      progress->advance();
-    }
+    result.tokens += record.tokens;
+    if (progress) show_step(*progress, record);
     const bool due = job.checkpoint.every_steps > 0
                          ? (step + 1) % job.checkpoint.every_steps == 0
                          : std::chrono::duration<double>(Clock::now() - last_checkpoint).count() >= kCheckpointSeconds;
     if (!job.checkpoint.path.empty() && step + 1 < total && due) {
       ckpt.step = step + 1;
-      save_train_checkpoint(job.checkpoint.path, ckpt, params, adam_m, adam_v);
+      state.save(job.checkpoint.path, ckpt);
       last_checkpoint = Clock::now();
     }
   }
@@ -495,22 +323,11 @@ TrainingResult run(const TrainingJob& job, const std::vector<TrainingExample>& e
   if (result.interrupted) {
     if (!job.checkpoint.path.empty() && step > start) {
       ckpt.step = step;
-      save_train_checkpoint(job.checkpoint.path, ckpt, params, adam_m, adam_v);
+      state.save(job.checkpoint.path, ckpt);
     }
     return result;
   }
-
-  // The outputs, then the checkpoint is no longer needed.
-  torch::NoGradGuard no_grad;
-  const fs::path copy_from = job.output.copy_files_from ? *job.output.copy_files_from : base_dir;
-  if (job.lora) {
-    save_peft_adapter(job.output.dir, *model, *job.lora,
-                      job.output.base_model_name.empty() ? job.model.dir : job.output.base_model_name);
-    if (job.output.merged_dir) save_model_folder(*job.output.merged_dir, config_json, merged_weights(*model), copy_from);
-  } else {
-    save_model_folder(job.output.dir, config_json, model->named_weights(), copy_from);
-  }
-  if (!job.checkpoint.path.empty()) fs::remove(job.checkpoint.path, ec);
+  write_training_outputs(job, *model, config_json, base_dir);
   return result;
 }
 

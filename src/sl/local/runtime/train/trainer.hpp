@@ -1,12 +1,8 @@
 // The training loop behind RuntimePlugin::train (see sl/local/runtime/train/training.hpp for
-// what a job means, docs/finetuning-local.md for the user's view).
-//
-// Per optimizer step: for each of its batches, the packed sequences run forward under autograd
-// (CausalLM::forward, no padding in projections and MLPs), the rows that carry loss go through
-// the LM head and the loss a chunk at a time with their gradient (lm_head_loss.hpp), and autograd
-// takes it back through the body; then the global gradient norm is clipped and AdamW updates
-// the trainable tensors (fused loop). Checkpoints, the step log and the progress bar sit between
-// steps.
+// what a job means, docs/finetuning-local.md for the user's view): validates the job and the
+// examples, loads the model, makes the train state (train_state.hpp) or resumes it, runs the
+// planned optimizer steps (training_plan.hpp, train_step.hpp) with the step log, progress and
+// checkpoints between them, and writes the outputs (training_outputs.hpp).
 #pragma once
 
 #include <vector>
