@@ -1,5 +1,7 @@
 #include "sl/openai/chat_types.hpp"
 
+#include "json_member.hpp"
+
 #include "sl/core/json_decode.hpp"
 
 namespace sl::openai {
@@ -24,14 +26,6 @@ Json to_json(const ChatCompletionRequest& request, const std::string& max_tokens
 namespace {
 
 using json::Reader;
-
-// Member `key` of the object at `r`; missing is an error naming the path.
-Reader member(const Reader& r, const char* key) {
-  if (!r.json().is_object()) r.fail_expected("an object");
-  auto it = r.json().find(key);
-  if (it == r.json().end()) Reader(r.json(), r.child_path(key)).fail("missing required field");
-  return Reader(*it, r.child_path(key));
-}
 
 std::string string_at(const Reader& r) {
   if (!r.json().is_string()) r.fail_expected("a string");

@@ -1,5 +1,7 @@
 #include "sl/openai/fine_tuning_types.hpp"
 
+#include "json_member.hpp"
+
 #include "sl/core/json_decode.hpp"
 
 namespace sl::openai {
@@ -7,13 +9,6 @@ namespace sl::openai {
 namespace {
 
 using json::Reader;
-
-Reader member(const Reader& r, const char* key) {
-  if (!r.json().is_object()) r.fail_expected("an object");
-  auto it = r.json().find(key);
-  if (it == r.json().end()) Reader(r.json(), r.child_path(key)).fail("missing required field");
-  return Reader(*it, r.child_path(key));
-}
 
 // Member `key` unless it is absent or null.
 std::optional<Reader> optional_member(const Reader& r, const char* key) {

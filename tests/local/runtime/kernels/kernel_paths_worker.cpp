@@ -57,7 +57,7 @@ std::vector<TrainingExample> examples(int n, bool soft) {
 TrainingJob job_for(const fs::path& model, const fs::path& out, bool lora) {
   TrainingJob job;
   job.model.dir = model.string();
-  if (lora) job.lora = LoraSettings{.r = 4, .alpha = 8};
+  if (lora) job.lora = LoraSettings{.r = 4, .lora_alpha = 8};
   job.settings.max_steps = 4;
   job.settings.batch_size = 6;
   job.settings.seed = 3;
