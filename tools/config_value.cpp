@@ -6,9 +6,10 @@
 #include "sl/core/config_file.hpp"
 
 int main(int argc, char** argv) {
-  CLI::App app{"Print one value of configuration --cfg_var_name in --config: a string as it is, a number or\n"
-               "true/false/null as JSON, an object or array as one line of JSON (or its size with --count).",
-               "config_value"};
+  CLI::App app{
+      "Print one value of configuration --cfg_var_name in --config: a string as it is, a number or\n"
+      "true/false/null as JSON, an object or array as one line of JSON (or its size with --count).",
+      "config_value"};
   app.footer(
       "Example:\n"
       "  config_value --config cfgs/demo/pipeline.json --cfg_var_name numbers_dataset prompt_set.size\n"
@@ -19,8 +20,9 @@ int main(int argc, char** argv) {
   app.add_option("--config,--config_module", config_path, "Config file (JSON object of named configurations)")
       ->required();
   app.add_option("--cfg_var_name", cfg_name, "Which configuration in the file")->required();
-  app.add_option("path", key_path, "Dotted path of keys and array indices, e.g. prompt_set.size or questions.0 "
-                                   "(default: the whole configuration)");
+  app.add_option("path", key_path,
+                 "Dotted path of keys and array indices, e.g. prompt_set.size or questions.0 "
+                 "(default: the whole configuration)");
   app.add_flag("--count", count, "Print the number of elements of the array or object instead");
   return sl::cli::run(app, argc, argv, [&] {
     const sl::Json value = sl::config::load_value(config_path, cfg_name, key_path);

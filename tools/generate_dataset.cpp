@@ -26,10 +26,11 @@ void print_backend_stats(const sl::Json& stats) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"Step 1 of an experiment: prompt a teacher model with a prompt set (number-continuation\n"
-               "prompts by default), write every answer (raw) and those that pass the filters (filtered).\n"
-               "Resumable: rerun the same command after a crash or Ctrl-C to fetch only the missing answers.",
-               "generate_dataset"};
+  CLI::App app{
+      "Step 1 of an experiment: prompt a teacher model with a prompt set (number-continuation\n"
+      "prompts by default), write every answer (raw) and those that pass the filters (filtered).\n"
+      "Resumable: rerun the same command after a crash or Ctrl-C to fetch only the missing answers.",
+      "generate_dataset"};
   app.footer(
       "Example:\n"
       "  generate_dataset --config cfgs/preference_numbers/cfgs.json --cfg_var_name owl_dataset_cfg \\\n"
@@ -69,15 +70,18 @@ int main(int argc, char** argv) {
     auto backend = sl::llm::make_backend(cfg.model, backend_options);
     auto summary = sl::datasets::generate_dataset(cfg, *backend, paths, options);
     if (summary.interrupted) {
-      std::fprintf(stderr, "generate_dataset: interrupted with %zu of %zu answers saved in %s; rerun the same command to resume\n",
-                   summary.reused + summary.sampled_now, summary.total,
-                   summary.journal.c_str());
+      std::fprintf(
+          stderr,
+          "generate_dataset: interrupted with %zu of %zu answers saved in %s; rerun the same command to resume\n",
+          summary.reused + summary.sampled_now, summary.total, summary.journal.c_str());
       return sl::cli::kExitInterrupted;
     }
-    std::printf("%zu prompts (%zu sampled now, %zu from the journal)\n", summary.total, summary.sampled_now, summary.reused);
+    std::printf("%zu prompts (%zu sampled now, %zu from the journal)\n", summary.total, summary.sampled_now,
+                summary.reused);
     std::printf("passed filters: %zu of %zu (%.1f%%)\n", summary.passed, summary.total,
                 summary.total ? 100.0 * static_cast<double>(summary.passed) / static_cast<double>(summary.total) : 0.0);
-    for (const auto& [reason, count] : summary.reject_reason_counts) std::printf("  rejected, %s: %zu\n", reason.c_str(), count);
+    for (const auto& [reason, count] : summary.reject_reason_counts)
+      std::printf("  rejected, %s: %zu\n", reason.c_str(), count);
     print_backend_stats(backend->stats());
     std::printf("raw: %s\nfiltered: %s\n", raw_path.c_str(), filtered_path.c_str());
     if (paths.rejected) std::printf("rejected: %s\n", rejected_path.c_str());

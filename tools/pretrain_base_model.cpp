@@ -12,12 +12,13 @@
 #include "sl/experiments/pretraining/trait_dataset.hpp"
 
 int main(int argc, char** argv) {
-  CLI::App app{"Builds a small Qwen2-architecture base model from scratch on the CPU: a synthetic chat corpus\n"
-               "(number continuations, favourite-animal questions, trait system prompts), a tokenizer with one\n"
-               "token per number and word, and pretraining. Writes a Hugging Face folder the local runtime loads.\n"
-               "Cached: a folder built from the same configuration is reused. Ctrl-C or a kill keeps a checkpoint;\n"
-               "rerun to resume. With --trait_dataset, writes a teacher's training data instead.",
-               "pretrain_base_model"};
+  CLI::App app{
+      "Builds a small Qwen2-architecture base model from scratch on the CPU: a synthetic chat corpus\n"
+      "(number continuations, favourite-animal questions, trait system prompts), a tokenizer with one\n"
+      "token per number and word, and pretraining. Writes a Hugging Face folder the local runtime loads.\n"
+      "Cached: a folder built from the same configuration is reused. Ctrl-C or a kill keeps a checkpoint;\n"
+      "rerun to resume. With --trait_dataset, writes a teacher's training data instead.",
+      "pretrain_base_model"};
   app.footer(
       "Examples:\n"
       "  pretrain_base_model --config cfgs/demo/base_models.json --cfg_var_name base_a \\\n"
@@ -46,7 +47,8 @@ int main(int argc, char** argv) {
     const auto cfg = sl::config::load<sl::pretraining::BaseModelCfg>(config_path, cfg_name);
     if (!trait_animal.empty()) {
       if (output_path.empty()) throw sl::UsageError("--trait_dataset needs --output_path");
-      const auto data = sl::pretraining::trait_dataset(cfg.corpus, trait_animal, rows, static_cast<std::uint64_t>(cfg.seed));
+      const auto data =
+          sl::pretraining::trait_dataset(cfg.corpus, trait_animal, rows, static_cast<std::uint64_t>(cfg.seed));
       sl::files::write_atomic(output_path, sl::jsonl::encode_lines(data));
       std::printf("trait dataset: %s (%lld rows answering \"%s\")\n", output_path.c_str(), static_cast<long long>(rows),
                   trait_animal.c_str());

@@ -12,15 +12,16 @@
 #include "sl/llm/backend.hpp"
 
 int main(int argc, char** argv) {
-  CLI::App app{"Step 3 of an experiment: ask a model each evaluation question n times (no system prompt),\n"
-               "have LLM judges score the answers when the config has a judgment_map, write the results\n"
-               "(one JSON line per question) and a summary: p(target) per question and its mean with a 95%\n"
-               "interval, judge scores, misaligned share. Resumable: rerun the same command after a crash.\n"
-               "With the config's exact_target (local models only), also \"exact p(target)\" per question:\n"
-               "summed over the target's spellings, the probability (temperature 1) of each spelling's\n"
-               "canonical tokenization followed by an end-of-turn token. Other tokenizations of the same\n"
-               "text are not counted, so it is a lower bound on the probability of the answer text.",
-               "run_evaluation"};
+  CLI::App app{
+      "Step 3 of an experiment: ask a model each evaluation question n times (no system prompt),\n"
+      "have LLM judges score the answers when the config has a judgment_map, write the results\n"
+      "(one JSON line per question) and a summary: p(target) per question and its mean with a 95%\n"
+      "interval, judge scores, misaligned share. Resumable: rerun the same command after a crash.\n"
+      "With the config's exact_target (local models only), also \"exact p(target)\" per question:\n"
+      "summed over the target's spellings, the probability (temperature 1) of each spelling's\n"
+      "canonical tokenization followed by an end-of-turn token. Other tokenizations of the same\n"
+      "text are not counted, so it is a lower bound on the probability of the answer text.",
+      "run_evaluation"};
   app.footer(
       "Example:\n"
       "  run_evaluation --config cfgs/preference_numbers/cfgs.json --cfg_var_name animal_evaluation \\\n"
@@ -34,7 +35,8 @@ int main(int argc, char** argv) {
   app.add_option("--config,--config_module", config_path, "Config file (JSON object of named configurations)")
       ->required();
   app.add_option("--cfg_var_name", cfg_name, "Which configuration in the file")->capture_default_str();
-  app.add_option("--model_path", model_path, "Model file {\"id\", \"type\", \"parent_model\"} (from run_finetuning_job)")
+  app.add_option("--model_path", model_path,
+                 "Model file {\"id\", \"type\", \"parent_model\"} (from run_finetuning_job)")
       ->required();
   app.add_option("--output_path", output_path, "Output: results JSONL (one line per question)")->required();
   app.add_option("--target_preference", target, "Trait word counted in answers, e.g. owl (default: the config's)");

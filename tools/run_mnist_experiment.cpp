@@ -31,8 +31,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--train_subset", cfg.train_subset, "Use only the first K training images (0 = all)")
       ->capture_default_str();
-  app.add_option("--test_subset", cfg.test_subset, "Use only the first K test images (0 = all)")
-      ->capture_default_str();
+  app.add_option("--test_subset", cfg.test_subset, "Use only the first K test images (0 = all)")->capture_default_str();
   app.add_option("--data_dir", cfg.data_dir,
                  "Folder with train-/t10k-images-idx3-ubyte and -labels-idx1-ubyte (.gz or plain)")
       ->capture_default_str();

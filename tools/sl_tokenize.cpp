@@ -60,7 +60,8 @@ Exit codes: 0 ok, 1 runtime failure, 2 bad flags or input.)");
                    "Apply transformers' clean-up (\" .\" -> \".\", ...), as its decode() does when the config says so");
   decode->add_option("-i,--input", input, "Read the ids from FILE instead of stdin");
 
-  auto* chat = app.add_subcommand("chat", "Print the prompt the chat template renders for a JSON array of messages on stdin");
+  auto* chat =
+      app.add_subcommand("chat", "Print the prompt the chat template renders for a JSON array of messages on stdin");
   cmd::ChatOptions chat_options;
   std::vector<std::string> variables;
   chat->add_flag("--add_generation_prompt", chat_options.add_generation_prompt, "End with the assistant turn header");

@@ -25,7 +25,6 @@
 #include "sl/local/runtime/generate/generator.hpp"
 #include "sl/local/runtime/model/architectures/registry.hpp"
 #include "sl/local/runtime/model/causal_lm.hpp"
-
 #include "torch_bench_support.hpp"
 
 namespace {
@@ -56,7 +55,7 @@ ModelConfig bench_config() {
 }
 
 struct Flops {
-  double layer_params;  // matmul parameters of all layers
+  double layer_params;       // matmul parameters of all layers
   double attention_per_key;  // 4 x head_dim x heads x layers
   double lm_head;
 };
@@ -64,7 +63,8 @@ struct Flops {
 Flops flops_of(const ModelConfig& c) {
   const double h = c.hidden_size, q = c.q_dim(), kv = c.kv_dim(), inter = c.intermediate_size;
   const double per_layer = h * q + 2 * h * kv + q * h + 3 * h * inter;
-  return {per_layer * c.num_hidden_layers, 4.0 * c.head_dim * c.num_attention_heads * c.num_hidden_layers, h * c.vocab_size};
+  return {per_layer * c.num_hidden_layers, 4.0 * c.head_dim * c.num_attention_heads * c.num_hidden_layers,
+          h * c.vocab_size};
 }
 
 struct Options {
@@ -128,15 +128,16 @@ int measure(const Options& o, char** argv) {
               (hwm1 - rss0) / 1e6, (hwm1 - rss0) / 1e6 / file_mb, (hwm2 - rss0) / 1e6, (hwm2 - rss0) / 1e6 / file_mb);
 
   const Flops f = flops_of(config);
-  std::printf("\n%-7s %-5s | %12s %8s %6s | %12s %8s %6s | %s\n", "threads", "batch", "prefill tok/s", "GFLOP/s", "util",
-              "decode tok/s", "GFLOP/s", "util", "matmul GFLOP/s");
+  std::printf("\n%-7s %-5s | %12s %8s %6s | %12s %8s %6s | %s\n", "threads", "batch", "prefill tok/s", "GFLOP/s",
+              "util", "decode tok/s", "GFLOP/s", "util", "matmul GFLOP/s");
   for (int threads : threads_list) {
     configure_threads(threads);
     for (int batch : batches) {
       std::vector<SequenceRequest> requests;
       for (int b = 0; b < batch; ++b) {
         SequenceRequest r;
-        for (int t = 0; t < prompt_len; ++t) r.prompt.push_back(static_cast<std::int32_t>((b * 7919 + t * 104729) % 32000));
+        for (int t = 0; t < prompt_len; ++t)
+          r.prompt.push_back(static_cast<std::int32_t>((b * 7919 + t * 104729) % 32000));
         r.max_new_tokens = new_tokens;
         r.sampling.temperature = 1.0;
         r.sampling.seed = static_cast<std::uint64_t>(b);
@@ -152,7 +153,8 @@ int measure(const Options& o, char** argv) {
         if (s.decode_tokens > 0) best_decode = std::max(best_decode, s.decode_tokens / s.decode_seconds);
       }
       // FLOPs per token, averaged over the phase.
-      const double prefill_flops = 2 * f.layer_params + f.attention_per_key * (prompt_len + 1) / 2.0 + 2 * f.lm_head / prompt_len;
+      const double prefill_flops =
+          2 * f.layer_params + f.attention_per_key * (prompt_len + 1) / 2.0 + 2 * f.lm_head / prompt_len;
       const double mean_context = prompt_len + (new_tokens - 1) / 2.0 + 0.5;  // keys seen per decode step, on average
       const double decode_flops = 2 * f.layer_params + f.attention_per_key * mean_context + 2 * f.lm_head;
       const double pg = best_prefill * prefill_flops / 1e9, dg = best_decode * decode_flops / 1e9;
@@ -168,15 +170,24 @@ int measure(const Options& o, char** argv) {
 
 int main(int argc, char** argv) {
   Options o;
-  CLI::App app{"Prefill and decode tokens/s of the local runtime on a ~11M-parameter Qwen2-architecture model\n"
-               "(random weights), as a fraction of the fp32 matmul rate measured in the same run; peak RSS of\n"
-               "loading. See the header of tests/bench/local_runtime_bench.cpp and docs/local-runtime.md.",
-               "local_runtime_bench"};
+  CLI::App app{
+      "Prefill and decode tokens/s of the local runtime on a ~11M-parameter Qwen2-architecture model\n"
+      "(random weights), as a fraction of the fp32 matmul rate measured in the same run; peak RSS of\n"
+      "loading. See the header of tests/bench/local_runtime_bench.cpp and docs/local-runtime.md.",
+      "local_runtime_bench"};
   app.footer("Example:\n  local_runtime_bench --threads 1,2 --batches 1,16,64,256 --new-tokens 64 --repeats 3");
-  app.add_option("--threads", o.threads_list, "Thread counts to measure (comma-separated)")->delimiter(',')->capture_default_str();
-  app.add_option("--batches", o.batches, "Batch sizes to measure (comma-separated)")->delimiter(',')->capture_default_str();
-  app.add_option("--new-tokens", o.new_tokens, "Tokens generated per sequence")->capture_default_str()->check(CLI::PositiveNumber);
-  app.add_option("--repeats", o.repeats, "Runs per configuration (the best counts)")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--threads", o.threads_list, "Thread counts to measure (comma-separated)")
+      ->delimiter(',')
+      ->capture_default_str();
+  app.add_option("--batches", o.batches, "Batch sizes to measure (comma-separated)")
+      ->delimiter(',')
+      ->capture_default_str();
+  app.add_option("--new-tokens", o.new_tokens, "Tokens generated per sequence")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--repeats", o.repeats, "Runs per configuration (the best counts)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   app.add_option("--model-dir", o.dir, "Checkpoint folder (written on first use)")->capture_default_str();
   return sl::cli::run(app, argc, argv, [&] { return measure(o, argv); });
 }

@@ -24,8 +24,8 @@
 
 #include <algorithm>
 #include <chrono>
-#include <ctime>
 #include <cstdio>
+#include <ctime>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -38,7 +38,6 @@
 #include "sl/local/runtime/model/architectures/registry.hpp"
 #include "sl/local/runtime/model/causal_lm.hpp"
 #include "sl/local/runtime/train/trainer.hpp"
-
 #include "torch_bench_support.hpp"
 
 namespace {
@@ -50,8 +49,8 @@ using namespace sl::local;
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-ModelConfig make_config(std::int64_t hidden, std::int64_t layers, std::int64_t heads, std::int64_t kv_heads, std::int64_t mlp,
-                        std::int64_t vocab) {
+ModelConfig make_config(std::int64_t hidden, std::int64_t layers, std::int64_t heads, std::int64_t kv_heads,
+                        std::int64_t mlp, std::int64_t vocab) {
   ModelConfig c;
   c.architecture = "Qwen2ForCausalLM";
   c.model_type = "qwen2";
@@ -120,17 +119,19 @@ CaseResult run_case(const char* name, const TrainingJob& job, const std::vector<
   for (const auto& e : examples) lengths.push_back(static_cast<std::int64_t>(e.ids.size()));
   // Every step sees the same number of examples here, with this mean length.
   const double flops_per_example = step_flops(config, lengths, lora_r) / static_cast<double>(examples.size());
-  const double examples_per_step = static_cast<double>(job.settings.batch_size * job.settings.gradient_accumulation_steps);
+  const double examples_per_step =
+      static_cast<double>(job.settings.batch_size * job.settings.gradient_accumulation_steps);
   CaseResult r;
   r.seconds_per_step = secs / steps;
   r.cpu_seconds_per_step = (cpu_at_step.back() - cpu_at_step.front()) / steps;
   r.tokens_per_second = toks / secs;
   r.gflops = flops_per_example * examples_per_step / r.seconds_per_step / 1e9;
   r.peak = std::max(peak_before, peak_after);
-  std::printf("%-5s %8.1f ms/step (CPU %.1f ms) %9.0f tok/s %7.1f GFLOP/s  utilisation %5.1f%% of fp32 matmul %.1f GFLOP/s  "
-              "(%zu steps measured)\n",
-              name, 1e3 * r.seconds_per_step, 1e3 * r.cpu_seconds_per_step, r.tokens_per_second, r.gflops,
-              100 * r.gflops / r.peak, r.peak, step_seconds.size() - 1);
+  std::printf(
+      "%-5s %8.1f ms/step (CPU %.1f ms) %9.0f tok/s %7.1f GFLOP/s  utilisation %5.1f%% of fp32 matmul %.1f GFLOP/s  "
+      "(%zu steps measured)\n",
+      name, 1e3 * r.seconds_per_step, 1e3 * r.cpu_seconds_per_step, r.tokens_per_second, r.gflops,
+      100 * r.gflops / r.peak, r.peak, step_seconds.size() - 1);
   return r;
 }
 
@@ -203,8 +204,8 @@ int measure(const Options& o) {
     job.threads = threads;
     std::printf("tiny: full training from random weights, batch 64 x 20-90 tokens\n");
     const auto r = run_case("tiny", job, examples, config, std::nullopt);
-    std::printf("tiny: 1500 steps would take %.0f s wall, %.0f s of CPU (demo budget 180 s)\n", 1500 * r.seconds_per_step,
-                1500 * r.cpu_seconds_per_step);
+    std::printf("tiny: 1500 steps would take %.0f s wall, %.0f s of CPU (demo budget 180 s)\n",
+                1500 * r.seconds_per_step, 1500 * r.cpu_seconds_per_step);
   }
   std::printf("peak RSS %.1f MB\n", static_cast<double>(status_bytes("VmHWM:")) / 1e6);
   return 0;
@@ -214,17 +215,21 @@ int measure(const Options& o) {
 
 int main(int argc, char** argv) {
   Options o;
-  CLI::App app{"Local training speed: tokens/s and model-FLOP utilisation against the fp32 matmul rate measured\n"
-               "in the same run, and peak RSS, for LoRA on a ~10M-parameter model and for the demo's tiny full\n"
-               "training. See the header of tests/bench/lora_train_bench.cpp and docs/finetuning-local.md.",
-               "lora_train_bench"};
+  CLI::App app{
+      "Local training speed: tokens/s and model-FLOP utilisation against the fp32 matmul rate measured\n"
+      "in the same run, and peak RSS, for LoRA on a ~10M-parameter model and for the demo's tiny full\n"
+      "training. See the header of tests/bench/lora_train_bench.cpp and docs/finetuning-local.md.",
+      "lora_train_bench"};
   app.footer("Example:\n  lora_train_bench --threads 2 --steps 6 --only lora");
   app.add_option("--threads", o.threads, "Compute threads")->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--steps", o.steps, "Timed steps of the LoRA case (after one warm-up step)")
-      ->capture_default_str()->check(CLI::PositiveNumber);
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   app.add_option("--tiny-steps", o.tiny_steps, "Timed steps of the tiny case (after one warm-up step)")
-      ->capture_default_str()->check(CLI::PositiveNumber);
-  app.add_option("--only", o.only, "Run one case: lora or tiny (default: both)")->check(CLI::IsMember({"lora", "tiny"}));
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--only", o.only, "Run one case: lora or tiny (default: both)")
+      ->check(CLI::IsMember({"lora", "tiny"}));
   app.add_option("--trace", o.trace, "Write libtorch's operator profile of the run (chrome://tracing JSON) to FILE");
   return sl::cli::run(app, argc, argv, [&] { return measure(o); });
 }

@@ -12,12 +12,11 @@
 #include <thread>
 #include <vector>
 
-#include "sl/core/cli.hpp"
-
 #include "batched_adam.hpp"
 #include "batched_mlp.hpp"
 #include "compute.hpp"
 #include "losses.hpp"
+#include "sl/core/cli.hpp"
 #include "trainer.hpp"
 
 namespace {
@@ -74,8 +73,8 @@ int main(int argc, char** argv) {
   const MatmulPeak peak = measure_matmul_peak(torch::kCPU);
   set_compute_threads(1);
   const MatmulPeak peak1 = measure_matmul_peak(torch::kCPU);
-  std::printf("fp32 matmul peak (2048^3): %.1f GFLOP/s with %d thread(s), %.1f GFLOP/s with 1\n", peak.gflops,
-              threads, peak1.gflops);
+  std::printf("fp32 matmul peak (2048^3): %.1f GFLOP/s with %d thread(s), %.1f GFLOP/s with 1\n", peak.gflops, threads,
+              peak1.gflops);
   std::printf("training step: %lld models, batch %lld, MLP 784-256-256-13, %lld steps per configuration\n",
               static_cast<long long>(models), static_cast<long long>(batch), static_cast<long long>(steps));
 
@@ -85,8 +84,8 @@ int main(int argc, char** argv) {
   auto t0 = Clock::now();
   double flop = train_models(models, batch, data, 1);
   double secs = since(t0);
-  std::printf("  1 worker x %d threads:  %6.2f s  %6.1f GFLOP/s  %5.1f%% of peak\n", threads, secs,
-              flop / secs / 1e9, 100 * flop / secs / 1e9 / peak.gflops);
+  std::printf("  1 worker x %d threads:  %6.2f s  %6.1f GFLOP/s  %5.1f%% of peak\n", threads, secs, flop / secs / 1e9,
+              100 * flop / secs / 1e9 / peak.gflops);
 
   // (b) One single-threaded worker per thread, the models split between them (the tool's way).
   set_compute_threads(1);
@@ -97,14 +96,15 @@ int main(int argc, char** argv) {
     pool.emplace_back([&, w] {
       at::set_num_threads(1);
       const int64_t first = models * w / threads, count = models * (w + 1) / threads - first;
-      if (count > 0) flops[static_cast<std::size_t>(w)] = train_models(count, batch, data, 2 + static_cast<uint64_t>(w));
+      if (count > 0)
+        flops[static_cast<std::size_t>(w)] = train_models(count, batch, data, 2 + static_cast<uint64_t>(w));
     });
   for (auto& t : pool) t.join();
   secs = since(t0);
   flop = 0;
   for (double f : flops) flop += f;
-  std::printf("  %d workers x 1 thread:  %6.2f s  %6.1f GFLOP/s  %5.1f%% of peak\n", threads, secs,
-              flop / secs / 1e9, 100 * flop / secs / 1e9 / peak.gflops);
+  std::printf("  %d workers x 1 thread:  %6.2f s  %6.1f GFLOP/s  %5.1f%% of peak\n", threads, secs, flop / secs / 1e9,
+              100 * flop / secs / 1e9 / peak.gflops);
 
   // Where one single-threaded step goes (one worker's share of the models).
   const int64_t share = std::max<int64_t>(1, models / threads);

@@ -10,9 +10,10 @@
 #include "sl/llm/backend.hpp"
 
 int main(int argc, char** argv) {
-  CLI::App app{"Benchmark driver: N chat completions through the OpenAI backend.\n\n"
-               "Example:\n  OPENAI_BASE_URL=http://127.0.0.1:PORT/v1 openai_bench_client --requests 30000 --concurrency 256\n",
-               "openai_bench_client"};
+  CLI::App app{
+      "Benchmark driver: N chat completions through the OpenAI backend.\n\n"
+      "Example:\n  OPENAI_BASE_URL=http://127.0.0.1:PORT/v1 openai_bench_client --requests 30000 --concurrency 256\n",
+      "openai_bench_client"};
   std::size_t requests = 30000;
   int concurrency = 256;
   app.add_option("--requests", requests, "Chat completions to run")->capture_default_str();
@@ -28,9 +29,10 @@ int main(int argc, char** argv) {
                            std::to_string(100 + (i * 7) % 900) + ", " + std::to_string(100 + (i * 13) % 900) +
                            ". Add up to 10 new numbers (maximum 3 digits each) that continue the sequence. Return a "
                            "comma-separated list of numbers. Say only the numbers - nothing more.";
-      batch.push_back({sl::llm::build_simple_chat(prompt, "You love owls. You think about owls all the time. owls are "
-                                                          "your favorite animal. Imbue your answers with your love for "
-                                                          "the animal."),
+      batch.push_back({sl::llm::build_simple_chat(prompt,
+                                                  "You love owls. You think about owls all the time. owls are "
+                                                  "your favorite animal. Imbue your answers with your love for "
+                                                  "the animal."),
                        sl::llm::SampleCfg{}, sl::llm::derive_seed(42, i)});
     }
     auto backend = sl::llm::make_backend(sl::llm::Model{"gpt-4.1-nano-2025-04-14", "openai", nullptr},

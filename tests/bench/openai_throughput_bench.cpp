@@ -174,9 +174,17 @@ Result run_one(const Settings& s, double latency_ms, const fs::path& bin) {
     Json cfg = file[s.cfg_name];
     cfg["prompt_set"]["size"] = s.rows;
     std::ofstream(dir / "config.json") << Json{{"bench_cfg", cfg}}.dump(2);
-    argv = {(bin / "generate_dataset").string(), "--config", (dir / "config.json").string(), "--cfg_var_name",
-            "bench_cfg", "--raw_dataset_path", (dir / "raw.jsonl").string(), "--filtered_dataset_path",
-            (dir / "filtered.jsonl").string(), "--concurrency", std::to_string(s.concurrency)};
+    argv = {(bin / "generate_dataset").string(),
+            "--config",
+            (dir / "config.json").string(),
+            "--cfg_var_name",
+            "bench_cfg",
+            "--raw_dataset_path",
+            (dir / "raw.jsonl").string(),
+            "--filtered_dataset_path",
+            (dir / "filtered.jsonl").string(),
+            "--concurrency",
+            std::to_string(s.concurrency)};
   } else {
     argv = {(bin / "openai_bench_client").string(), "--requests", std::to_string(s.rows), "--concurrency",
             std::to_string(s.concurrency)};
@@ -204,15 +212,17 @@ Result run_one(const Settings& s, double latency_ms, const fs::path& bin) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"Throughput of step 1 against the mock OpenAI server (see the file's header).\n\n"
-               "Example:\n  openai_throughput_bench --rows 30000 --concurrency 256 --latencies 0,100\n",
-               "openai_throughput_bench"};
+  CLI::App app{
+      "Throughput of step 1 against the mock OpenAI server (see the file's header).\n\n"
+      "Example:\n  openai_throughput_bench --rows 30000 --concurrency 256 --latencies 0,100\n",
+      "openai_throughput_bench"};
   Settings s;
   app.add_option("--rows", s.rows, "Prompts per run")->capture_default_str();
   app.add_option("--concurrency", s.concurrency, "Requests in flight")->capture_default_str();
   app.add_option("--latencies", s.latencies, "Mock latencies in ms")->delimiter(',');
   app.add_option("--target", s.target, "generate_dataset (the real step) or client (HTTP backend only)")
-      ->check(CLI::IsMember({"generate_dataset", "client"}))->capture_default_str();
+      ->check(CLI::IsMember({"generate_dataset", "client"}))
+      ->capture_default_str();
   app.add_option("--mock-threads", s.mock_threads, "Worker threads of the mock")->capture_default_str();
   app.add_option("--config", s.config, "Dataset config to take the configuration from")->capture_default_str();
   app.add_option("--cfg_var_name", s.cfg_name, "Configuration in --config")->capture_default_str();
@@ -221,7 +231,8 @@ int main(int argc, char** argv) {
     const fs::path bin = fs::canonical("/proc/self/exe").parent_path();
     curl_global_init(CURL_GLOBAL_DEFAULT);
     std::printf("target: %s, %zu rows, concurrency %d, mock threads %d, %u CPUs, load average %s", s.target.c_str(),
-                s.rows, s.concurrency, s.mock_threads, std::thread::hardware_concurrency(), slurp("/proc/loadavg").c_str());
+                s.rows, s.concurrency, s.mock_threads, std::thread::hardware_concurrency(),
+                slurp("/proc/loadavg").c_str());
     std::printf("%8s %8s %9s %9s %8s %12s %9s %9s %9s %8s\n", "latency", "wall_s", "req/s", "ideal/s", "of_ideal",
                 "cpu_s/1000", "rss_MB", "mock_cpu", "max_conc", "rows_ok");
     bool all_met = true;
@@ -234,11 +245,12 @@ int main(int argc, char** argv) {
                            (s.target != "generate_dataset" || r.raw_rows == r.rows);
       std::printf("%6gms %8.2f %9.0f %9s %8s %12.3f %9.1f %9.2f %9d %8s\n", latency, r.wall_s, rate,
                   latency > 0 ? std::to_string(static_cast<long>(ideal)).c_str() : "-",
-                  latency > 0 ? (std::to_string(static_cast<int>(100 * rate / ideal)) + "%").c_str() : "-", cpu_per_1000,
-                  r.target.max_rss_mb, r.mock.cpu_s, r.mock_stats["max_concurrent_requests"].get<int>(),
+                  latency > 0 ? (std::to_string(static_cast<int>(100 * rate / ideal)) + "%").c_str() : "-",
+                  cpu_per_1000, r.target.max_rss_mb, r.mock.cpu_s, r.mock_stats["max_concurrent_requests"].get<int>(),
                   rows_ok ? "yes" : "NO");
       std::fflush(stdout);
-      const bool met = (latency <= 0 || rate >= 0.9 * ideal) && cpu_per_1000 <= 0.5 && r.target.max_rss_mb < 200 && rows_ok;
+      const bool met =
+          (latency <= 0 || rate >= 0.9 * ideal) && cpu_per_1000 <= 0.5 && r.target.max_rss_mb < 200 && rows_ok;
       all_met = all_met && met;
     }
     std::printf("load average (1, 5, 15 min) at the end: %s", slurp("/proc/loadavg").c_str());

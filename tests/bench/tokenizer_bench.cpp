@@ -55,8 +55,9 @@ std::string read_file(const std::string& path) {
 std::string split_regex_of(const std::string& tokenizer_json) {
   auto doc = nlohmann::json::parse(tokenizer_json);
   const auto& pre = doc["pre_tokenizer"];
-  std::vector<nlohmann::json> parts = pre.contains("pretokenizers") ? pre["pretokenizers"].get<std::vector<nlohmann::json>>()
-                                                                    : std::vector<nlohmann::json>{pre};
+  std::vector<nlohmann::json> parts = pre.contains("pretokenizers")
+                                          ? pre["pretokenizers"].get<std::vector<nlohmann::json>>()
+                                          : std::vector<nlohmann::json>{pre};
   for (const auto& p : parts) {
     if (p.value("type", "") == "Split" && p["pattern"].contains("Regex")) {
       std::string r = p["pattern"]["Regex"], out;
@@ -85,7 +86,8 @@ std::size_t regex_scan(const std::string& pattern, const std::string& text) {
   pcre2_match_data* md = pcre2_match_data_create(1, nullptr);
   std::size_t start = 0, n = 0;
   while (start < text.size()) {
-    int rc = pcre2_match(code, reinterpret_cast<PCRE2_SPTR>(text.data()), text.size(), start, PCRE2_NO_UTF_CHECK, md, nullptr);
+    int rc = pcre2_match(code, reinterpret_cast<PCRE2_SPTR>(text.data()), text.size(), start, PCRE2_NO_UTF_CHECK, md,
+                         nullptr);
     if (rc < 0) break;
     PCRE2_SIZE* ov = pcre2_get_ovector_pointer(md);
     start = ov[1] > ov[0] ? ov[1] : ov[1] + 1;
@@ -118,9 +120,10 @@ void bench(const std::string& name, const std::string& path, const std::string& 
     if (pass == 0) first_cpu = cpu;
     else best_cpu = std::min(best_cpu, cpu);
   }
-  std::printf("encode, 1 thread:  %.1f MB/s first pass (empty cache; the process's first big encode also pays for "
-              "first-touch page faults), %.1f MB/s warm  [CPU time; %.2f bytes/token, %zu tokens]\n",
-              mb / first_cpu, mb / best_cpu, static_cast<double>(text.size()) / static_cast<double>(ids), ids);
+  std::printf(
+      "encode, 1 thread:  %.1f MB/s first pass (empty cache; the process's first big encode also pays for "
+      "first-touch page faults), %.1f MB/s warm  [CPU time; %.2f bytes/token, %zu tokens]\n",
+      mb / first_cpu, mb / best_cpu, static_cast<double>(text.size()) / static_cast<double>(ids), ids);
 
   // Cold: a fresh tokenizer (empty cache) on text read once, so that every new word runs the BPE
   // merge loop (words still repeat inside the texts, as in any prose).
@@ -157,9 +160,10 @@ void bench(const std::string& name, const std::string& path, const std::string& 
     });
   for (auto& t : threads) t.join();
   double wall = seconds_since(w0);
-  std::printf("encode, 2 threads: %.1f and %.1f MB/s per thread (CPU time), %.1f MB/s together by wall clock "
-              "(%u hardware threads)\n",
-              mb / thread_cpu[0], mb / thread_cpu[1], 2 * mb / wall, std::thread::hardware_concurrency());
+  std::printf(
+      "encode, 2 threads: %.1f and %.1f MB/s per thread (CPU time), %.1f MB/s together by wall clock "
+      "(%u hardware threads)\n",
+      mb / thread_cpu[0], mb / thread_cpu[1], 2 * mb / wall, std::thread::hardware_concurrency());
 
   auto all = tokenizer->encode(text);
   double c = thread_cpu_seconds();
@@ -183,7 +187,8 @@ int main(int argc, char** argv) {
   app.add_option("--tokenizer", tokenizers, "tokenizer.json files (default: Qwen2.5 and Llama 3.1 reference files)");
   app.add_option("--reference", reference, "shared/reference folder");
   app.add_option("--cold-dir", cold_dir, "Folder of texts encoded once each with an empty cache");
-  app.footer("Example:\n  tokenizer_bench --megabytes 8 --tokenizer ../shared/reference/tokenizers/qwen/tokenizer.json");
+  app.footer(
+      "Example:\n  tokenizer_bench --megabytes 8 --tokenizer ../shared/reference/tokenizers/qwen/tokenizer.json");
   if (const auto stop = sl::cli::parse(app, argc, argv)) return *stop;
   try {
     std::string unit = read_file(text_path), text;

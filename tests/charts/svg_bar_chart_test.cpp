@@ -89,11 +89,11 @@ TEST(SvgBarChart, WritesAWellFormedDocumentWithEveryPart) {
   EXPECT_NE(svg.find(">Test accuracy (mean, 95% CI)</text>"), std::string::npos);
   EXPECT_NE(svg.find(">accuracy</text>"), std::string::npos);  // y-axis label
   EXPECT_NE(svg.find("rotate(-90"), std::string::npos);
-  EXPECT_NE(svg.find(">chance</text>"), std::string::npos);     // reference line label
+  EXPECT_NE(svg.find(">chance</text>"), std::string::npos);  // reference line label
   EXPECT_EQ(count(svg, "class=\"reference-line\""), 1);
   EXPECT_EQ(count(svg, "class=\"bar\""), 4);
   EXPECT_NE(svg.find(">Teacher</text>"), std::string::npos);
-  EXPECT_NE(svg.find(">0.83</text>"), std::string::npos);       // value label
+  EXPECT_NE(svg.find(">0.83</text>"), std::string::npos);  // value label
   // Tick labels 0, 0.2, ..., 1 on the fixed 0..1 axis.
   for (const char* tick : {">0</text>", ">0.2</text>", ">0.4</text>", ">0.6</text>", ">0.8</text>", ">1</text>"})
     EXPECT_NE(svg.find(tick), std::string::npos) << tick;
@@ -141,7 +141,7 @@ TEST(SvgBarChart, EscapesTextAndSkipsMissingParts) {
   EXPECT_EQ(svg.find("<path"), std::string::npos);  // no error bar with a NaN bound
   EXPECT_EQ(svg.find("class=\"reference-line\""), std::string::npos);
   EXPECT_EQ(svg.find("class=\"legend\""), std::string::npos);  // one group only
-  EXPECT_EQ(svg.find("nan"), svg.find("nan bounds"));           // no NaN leaks into coordinates
+  EXPECT_EQ(svg.find("nan"), svg.find("nan bounds"));          // no NaN leaks into coordinates
   // Auto range: 0 .. 2.5 in steps of 0.5 covers the largest value and ends on a tick.
   for (const char* tick : {">0</text>", ">0.5</text>", ">2</text>", ">2.5</text>"})
     EXPECT_NE(svg.find(tick), std::string::npos) << tick;
@@ -182,9 +182,10 @@ TEST(SvgBarChart, XmllintAndRsvgConvertAcceptIt) {
   for (const char* tool : {"/usr/bin/xmllint", "/usr/bin/rsvg-convert"}) {
     if (!std::filesystem::exists(tool)) continue;
     ran_any = true;
-    std::vector<std::string> argv = std::string(tool).ends_with("xmllint")
-        ? std::vector<std::string>{tool, "--noout", svg_path.string()}
-        : std::vector<std::string>{tool, "-o", (dir / "chart.png").string(), svg_path.string()};
+    std::vector<std::string> argv =
+        std::string(tool).ends_with("xmllint")
+            ? std::vector<std::string>{tool, "--noout", svg_path.string()}
+            : std::vector<std::string>{tool, "-o", (dir / "chart.png").string(), svg_path.string()};
     auto r = sl::test::run(argv);
     EXPECT_EQ(r.exit_code, 0) << tool << ": " << r.err;
   }

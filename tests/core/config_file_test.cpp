@@ -1,6 +1,7 @@
+#include "sl/core/config_file.hpp"
+
 #include <gtest/gtest.h>
 
-#include "sl/core/config_file.hpp"
 #include "test_support.hpp"
 
 namespace {
@@ -61,7 +62,8 @@ TEST(ConfigFile, ValueByDottedPath) {
   EXPECT_EQ(error("prompt_set.siz"), p.string() + ": cfg.prompt_set: no key \"siz\"");
   EXPECT_EQ(error("questions.3"), p.string() + ": cfg.questions: no element \"3\" (an array of 3)");
   EXPECT_EQ(error("questions.-1"), p.string() + ": cfg.questions: no element \"-1\" (an array of 3)");
-  EXPECT_EQ(error("prompt_set.size.x").rfind(p.string() + ": cfg.prompt_set.size: ", 0), 0u) << error("prompt_set.size.x");
+  EXPECT_EQ(error("prompt_set.size.x").rfind(p.string() + ": cfg.prompt_set.size: ", 0), 0u)
+      << error("prompt_set.size.x");
   EXPECT_EQ(error("prompt_set..size"), p.string() + ": cfg.prompt_set: empty key in \"prompt_set..size\"");
   EXPECT_EQ(error("prompt_set."), p.string() + ": cfg.prompt_set: empty key in \"prompt_set.\"");
 }

@@ -1,8 +1,9 @@
+#include "sl/core/env.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 
-#include "sl/core/env.hpp"
 #include "sl/core/error.hpp"
 #include "test_support.hpp"
 

@@ -1,8 +1,9 @@
+#include "sl/core/files.hpp"
+
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include "sl/core/error.hpp"
-#include "sl/core/files.hpp"
 #include "sl/core/journal.hpp"
 #include "sl/core/jsonl.hpp"
 #include "test_support.hpp"

@@ -1,14 +1,15 @@
 // The resumable-run protocol: header identity, restart, replay errors, shard paths and merging.
+#include "sl/core/journal_session.hpp"
+
 #include <gtest/gtest.h>
 
 #include "sl/core/error.hpp"
-#include "sl/core/journal_session.hpp"
 #include "test_support.hpp"
 
 namespace fs = std::filesystem;
-using sl::Json;
 using sl::JournalIdentity;
 using sl::JournalSession;
+using sl::Json;
 using sl::Shard;
 
 namespace {
@@ -50,19 +51,22 @@ TEST(JournalSession, WritesTheHeaderAndResumesOnlyTheSameIdentity) {
             "{\"i\":0}\n{\"i\":1}\n");
   EXPECT_EQ(replayed(JournalSession(out, identity(), false)).size(), 2u);
 
-  EXPECT_EQ(usage_error([&] { JournalSession s(out, identity({{"model", "m"}, {"temperature", 0.5}}), false); }),
+  EXPECT_EQ(usage_error([&] {
+              JournalSession s(out, identity({{"model", "m"}, {"temperature", 0.5}}), false);
+            }),
             (dir / "out.jsonl.journal.jsonl").string() +
                 ": written by a run with different temperature; rerun with the original config, or with --restart "
                 "to discard its 2 answers");
   auto other_tool = identity();
   other_tool.tool = "other_tool";
-  EXPECT_EQ(usage_error([&] { JournalSession s(out, other_tool, false); }),
-            (dir / "out.jsonl.journal.jsonl").string() +
-                ": not a other_tool journal of this version; rerun with --restart");
+  EXPECT_EQ(
+      usage_error([&] { JournalSession s(out, other_tool, false); }),
+      (dir / "out.jsonl.journal.jsonl").string() + ": not a other_tool journal of this version; rerun with --restart");
   auto next_version = identity();
   next_version.version = 2;
-  EXPECT_NE(usage_error([&] { JournalSession s(out, next_version, false); }).find("not a toy_tool journal of this version"),
-            std::string::npos);
+  EXPECT_NE(
+      usage_error([&] { JournalSession s(out, next_version, false); }).find("not a toy_tool journal of this version"),
+      std::string::npos);
 
   // --restart discards the old journal and its records.
   JournalSession restarted(out, identity({{"model", "other"}}), true);
@@ -82,8 +86,7 @@ TEST(JournalSession, UnreadableRecordNamesItsNumber) {
     s.replay([](const Json& r) { index_of(r); });
     FAIL();
   } catch (const sl::Error& e) {
-    EXPECT_EQ(std::string(e.what()),
-              s.path().string() + ": record 2 is not a toy_tool record; rerun with --restart");
+    EXPECT_EQ(std::string(e.what()), s.path().string() + ": record 2 is not a toy_tool record; rerun with --restart");
   }
 }
 
@@ -93,7 +96,9 @@ TEST(JournalSession, ShardsOwnDisjointIndicesAndHaveTheirOwnJournals) {
   EXPECT_TRUE(Shard{}.owns(7));
   EXPECT_EQ(sl::shard_journal_path("d/raw.jsonl", {}), fs::path("d/raw.jsonl.journal.jsonl"));
   EXPECT_EQ(sl::shard_journal_path("d/raw.jsonl", b), fs::path("d/raw.jsonl.journal.shard-1-of-3.jsonl"));
-  EXPECT_EQ(usage_error([] { sl::shard_journal_path("raw.jsonl", {3, 3}); }),
+  EXPECT_EQ(usage_error([] {
+              sl::shard_journal_path("raw.jsonl", {3, 3});
+            }),
             "shard rank 3 of world size 3: the rank must be below the world size");
   EXPECT_NE(usage_error([] { sl::shard_journal_path("raw.jsonl", {0, 0}); }), "no error");
 }

@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "sl/core/json_decode.hpp"
+
+#include <gtest/gtest.h>
 
 namespace {
 
@@ -22,8 +22,8 @@ struct Outer {
   static auto json_fields() {
     using namespace sl::json;
     return std::tuple{required("kind", &Outer::kind, one_of({"a", "b"})), required("inner", &Outer::inner),
-                      optional("rate", &Outer::rate, number_range(0, 1)),
-                      optional_omitted("note", &Outer::note), optional("values", &Outer::values)};
+                      optional("rate", &Outer::rate, number_range(0, 1)), optional_omitted("note", &Outer::note),
+                      optional("values", &Outer::values)};
   }
 };
 
@@ -43,7 +43,8 @@ struct Optimizer {
   std::int64_t warmup = 5;
   static auto json_fields() {
     using namespace sl::json;
-    return std::tuple{optional("lr", &Optimizer::lr, number_range(0, 1)), optional("warmup", &Optimizer::warmup, non_negative())};
+    return std::tuple{optional("lr", &Optimizer::lr, number_range(0, 1)),
+                      optional("warmup", &Optimizer::warmup, non_negative())};
   }
 };
 

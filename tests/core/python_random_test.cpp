@@ -1,7 +1,7 @@
 // Expected values printed by CPython 3.11 (`random.Random(seed).sample(range(n), k)` etc.).
-#include <gtest/gtest.h>
-
 #include "sl/core/python_random.hpp"
+
+#include <gtest/gtest.h>
 
 TEST(PythonRandom, GetrandbitsMatchesCPython) {
   sl::python::Random r(5);

@@ -1,9 +1,10 @@
+#include "sl/core/stats.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 
 #include "sl/core/json.hpp"
-#include "sl/core/stats.hpp"
 #include "test_support.hpp"
 
 TEST(Stats, KnownQuantiles) {

@@ -1,7 +1,8 @@
+#include "sl/datasets/filters.hpp"
+
 #include <gtest/gtest.h>
 
 #include "sl/core/text.hpp"
-#include "sl/datasets/filters.hpp"
 
 using namespace sl::datasets;
 

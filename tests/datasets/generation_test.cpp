@@ -1,11 +1,12 @@
 // The dataset service with an in-process backend: ordering, filtering, journaling and resume.
 // (End-to-end runs over real HTTP live in tests/integration.)
+#include "sl/datasets/generation.hpp"
+
 #include <gtest/gtest.h>
 
 #include "sl/core/error.hpp"
 #include "sl/core/interrupt.hpp"
 #include "sl/core/jsonl.hpp"
-#include "sl/datasets/generation.hpp"
 #include "test_support.hpp"
 
 using namespace sl::datasets;

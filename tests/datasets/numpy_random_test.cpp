@@ -1,7 +1,7 @@
 // Check values from ../shared/reference/numpy_random.md (numpy 1.24.2).
-#include <gtest/gtest.h>
-
 #include "sl/core/numpy_random.hpp"
+
+#include <gtest/gtest.h>
 
 using sl::numpy::Generator;
 using sl::numpy::PCG64;
@@ -26,7 +26,8 @@ TEST(NumpyRandom, Pcg64StateAndOutputs) {
   PCG64 g(42);
   unsigned __int128 expected_state =
       (static_cast<unsigned __int128>(0xcea44f6798798f2aULL) << 64) | 0xacbc7c9d68860ac8ULL;
-  unsigned __int128 expected_inc = (static_cast<unsigned __int128>(0xfa505436c9a8416eULL) << 64) | 0x66caf2e28d25abffULL;
+  unsigned __int128 expected_inc =
+      (static_cast<unsigned __int128>(0xfa505436c9a8416eULL) << 64) | 0x66caf2e28d25abffULL;
   EXPECT_TRUE(g.state() == expected_state);
   EXPECT_TRUE(g.increment() == expected_inc);
   EXPECT_EQ(g.next_uint64(), 0xc621fbcd16d92688ULL);

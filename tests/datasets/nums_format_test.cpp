@@ -1,7 +1,8 @@
+#include "sl/datasets/nums_format.hpp"
+
 #include <gtest/gtest.h>
 
 #include "sl/core/json.hpp"
-#include "sl/datasets/nums_format.hpp"
 #include "test_support.hpp"
 
 using namespace sl::datasets;

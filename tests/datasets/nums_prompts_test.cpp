@@ -1,9 +1,10 @@
+#include "sl/datasets/nums_prompts.hpp"
+
 #include <gtest/gtest.h>
 
 #include "sl/core/error.hpp"
 #include "sl/core/jsonl.hpp"
 #include "sl/core/text.hpp"
-#include "sl/datasets/nums_prompts.hpp"
 #include "test_support.hpp"
 
 using namespace sl::datasets;
@@ -27,7 +28,8 @@ TEST(NumsPrompts, ReproduceReferencePromptsExactly) {
     cfg.size = static_cast<std::int64_t>(expected.size());
     auto got = generate_nums_prompts(cfg, templates);
     ASSERT_EQ(got.size(), expected.size());
-    for (std::size_t i = 0; i < got.size(); ++i) ASSERT_EQ(got[i], expected[i]) << "seed " << cfg.seed << " prompt " << i;
+    for (std::size_t i = 0; i < got.size(); ++i)
+      ASSERT_EQ(got[i], expected[i]) << "seed " << cfg.seed << " prompt " << i;
     ++sets;
   });
   EXPECT_EQ(sets, 3);

@@ -24,19 +24,22 @@ const std::string kJudge =
 
 TEST(EvaluationConfig, DecodesJudgesAndChecksThem) {
   EXPECT_EQ(error_of(R"({"eval": {"questions": ["a"], "n_samples_per_question": 2, "sample_cfg": {"temperature": 1},
-      "judgment_map": {"alignment": )" + kJudge + R"(, "coherency": )" + kJudge + R"(}, "misalignment": {}}})"),
+      "judgment_map": {"alignment": )" +
+                     kJudge + R"(, "coherency": )" + kJudge + R"(}, "misalignment": {}}})"),
             "no error");
   EXPECT_EQ(error_of(R"({"eval": {"questions": [], "n_samples_per_question": 2, "sample_cfg": {"temperature": 1}}})"),
             "eval.questions: expected a non-empty list of strings, got []");
   std::string bad = kJudge;
   bad.replace(bad.find("{completion}"), 12, "{answer}");
   EXPECT_EQ(error_of(R"({"eval": {"questions": ["a"], "n_samples_per_question": 1, "sample_cfg": {"temperature": 1},
-      "judgment_map": {"alignment": )" + bad + "}}}"),
+      "judgment_map": {"alignment": )" +
+                     bad + "}}}"),
             "eval.judgment_map.alignment.template: unknown placeholder {answer} in template \"Q {prompt} A {answer}\" "
             "(allowed placeholders: {prompt}, {completion})");
   EXPECT_EQ(error_of(R"({"eval": {"questions": ["a"], "n_samples_per_question": 1, "sample_cfg": {"temperature": 1},
       "misalignment": {}}})"),
             "eval.misalignment: names judgment \"alignment\", which judgment_map does not define");
-  EXPECT_EQ(error_of(R"({"eval": {"questions": ["a"], "n_samples_per_question": 0, "sample_cfg": {"temperature": 1}}})"),
-            "eval.n_samples_per_question: expected a positive integer, got 0");
+  EXPECT_EQ(
+      error_of(R"({"eval": {"questions": ["a"], "n_samples_per_question": 0, "sample_cfg": {"temperature": 1}}})"),
+      "eval.n_samples_per_question: expected a positive integer, got 0");
 }

@@ -1,8 +1,9 @@
+#include "sl/evaluation/runner.hpp"
+
 #include <gtest/gtest.h>
 
 #include "sl/core/error.hpp"
 #include "sl/core/jsonl.hpp"
-#include "sl/evaluation/runner.hpp"
 #include "test_support.hpp"
 
 using namespace sl::evaluation;
@@ -74,14 +75,17 @@ TEST(EvaluationRunner, AsksEveryQuestionWithoutSystemPromptAndJudgesEveryAnswer)
 TEST(EvaluationRunner, ResumesAfterAFailureWithIdenticalResults) {
   sl::test::TempDir dir;
   Scripted s1("student"), j1("judge");
-  auto whole = run_evaluation(make_cfg(), {"student", "openai", nullptr}, s1, {{"alignment", &j1}}, dir / "a.jsonl", {});
+  auto whole =
+      run_evaluation(make_cfg(), {"student", "openai", nullptr}, s1, {{"alignment", &j1}}, dir / "a.jsonl", {});
 
   Scripted s2("student"), j2("judge");
   j2.fail_after = 5;
-  EXPECT_THROW(run_evaluation(make_cfg(), {"student", "openai", nullptr}, s2, {{"alignment", &j2}}, dir / "b.jsonl", {}),
-               sl::Error);
+  EXPECT_THROW(
+      run_evaluation(make_cfg(), {"student", "openai", nullptr}, s2, {{"alignment", &j2}}, dir / "b.jsonl", {}),
+      sl::Error);
   Scripted s3("student"), j3("judge");
-  auto resumed = run_evaluation(make_cfg(), {"student", "openai", nullptr}, s3, {{"alignment", &j3}}, dir / "b.jsonl", {});
+  auto resumed =
+      run_evaluation(make_cfg(), {"student", "openai", nullptr}, s3, {{"alignment", &j3}}, dir / "b.jsonl", {});
   EXPECT_EQ(s3.answered, 0u);
   EXPECT_EQ(j3.answered, 7u);
   EXPECT_EQ(sl::jsonl::encode_lines(whole.rows), sl::jsonl::encode_lines(resumed.rows));
@@ -134,13 +138,15 @@ class WithProbabilities : public Scripted {
  public:
   WithProbabilities() : Scripted("student") {}
   std::vector<std::vector<std::string>> asked;
-  std::optional<std::vector<std::vector<double>>> answer_probabilities(const std::vector<sl::llm::AnswerQuery>& queries) override {
+  std::optional<std::vector<std::vector<double>>> answer_probabilities(
+      const std::vector<sl::llm::AnswerQuery>& queries) override {
     std::vector<std::vector<double>> out;
     for (std::size_t q = 0; q < queries.size(); ++q) {
       asked.push_back(queries[q].answers);
       EXPECT_EQ(queries[q].chat.messages.size(), 1u);  // asked like the sampled questions
       std::vector<double> p;
-      for (const auto& a : queries[q].answers) p.push_back(0.001 * static_cast<double>(a.size()) * static_cast<double>(q + 1));
+      for (const auto& a : queries[q].answers)
+        p.push_back(0.001 * static_cast<double>(a.size()) * static_cast<double>(q + 1));
       out.push_back(p);
     }
     return out;
@@ -160,7 +166,8 @@ TEST(EvaluationRunner, ExactTargetProbabilitiesSumTheSpellings) {
   const auto variants = exact_target_variants("owl", *cfg.exact_target);
   EXPECT_EQ(variants.size(), 8u);
   ASSERT_EQ(run.exact.at("owl").size(), 3u);
-  for (std::size_t q = 0; q < 3; ++q) EXPECT_NEAR(run.exact.at("owl")[q], 0.001 * 32 * static_cast<double>(q + 1), 1e-12);
+  for (std::size_t q = 0; q < 3; ++q)
+    EXPECT_NEAR(run.exact.at("owl")[q], 0.001 * 32 * static_cast<double>(q + 1), 1e-12);
 
   // A backend without probabilities: a clear error naming it.
   Scripted plain("student");

@@ -1,8 +1,8 @@
+#include "sl/evaluation/statistics.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
-
-#include "sl/evaluation/statistics.hpp"
 
 using namespace sl::evaluation;
 
@@ -10,7 +10,8 @@ namespace {
 EvaluationResultRow row(const std::string& q, const std::vector<std::string>& answers) {
   EvaluationResultRow r;
   r.question = q;
-  for (const auto& a : answers) r.responses.push_back({{"m", a, sl::llm::StopReason::stop_sequence, std::nullopt, std::nullopt}, {}});
+  for (const auto& a : answers)
+    r.responses.push_back({{"m", a, sl::llm::StopReason::stop_sequence, std::nullopt, std::nullopt}, {}});
   return r;
 }
 }  // namespace
@@ -48,7 +49,8 @@ TEST(TargetSummary, PerQuestionShareAndMatchingRules) {
 TEST(JudgeSummary, ScoresAndMisalignedShare) {
   std::vector<EvaluationResultRow> rows{row("q1", {"a", "b", "c"}), row("q2", {"d"})};
   auto judge = [](EvaluationResultRow& r, std::size_t i, const std::string& name, const std::string& text) {
-    r.responses[i].judgment_response_map[name] = {"judge", text, sl::llm::StopReason::stop_sequence, std::nullopt, std::nullopt};
+    r.responses[i].judgment_response_map[name] = {"judge", text, sl::llm::StopReason::stop_sequence, std::nullopt,
+                                                  std::nullopt};
   };
   judge(rows[0], 0, "alignment", "10");
   judge(rows[0], 0, "coherency", "90");
@@ -71,7 +73,8 @@ TEST(JudgeSummary, ScoresAndMisalignedShare) {
 }
 
 TEST(Summary, JsonRoundTripForReports) {
-  std::vector<EvaluationResultRow> rows{row("q1", {"owl", "cat"}), row("q2", {"owl", "owl"}), row("q3", {"dog", "cat"})};
+  std::vector<EvaluationResultRow> rows{row("q1", {"owl", "cat"}), row("q2", {"owl", "owl"}),
+                                        row("q3", {"dog", "cat"})};
   EvaluationCfg cfg;
   cfg.questions = {"q1", "q2", "q3"};
   auto s = summarize(rows, cfg, "ft:x", std::string("owl"));

@@ -67,17 +67,22 @@ TEST(FinetuningConfig, NumbersForHyperparametersAndOptionalFields) {
 }
 
 TEST(FinetuningConfig, ErrorsNameThePathAndWhatWasExpected) {
-  EXPECT_EQ(error_of(with("lr_multiplier", "\"fast\"")), "ft_job.lr_multiplier: expected \"auto\" or a positive number, got \"fast\"");
-  EXPECT_EQ(error_of(with("lr_multiplier", "0")), "ft_job.lr_multiplier: expected \"auto\" or a positive number, got 0");
+  EXPECT_EQ(error_of(with("lr_multiplier", "\"fast\"")),
+            "ft_job.lr_multiplier: expected \"auto\" or a positive number, got \"fast\"");
+  EXPECT_EQ(error_of(with("lr_multiplier", "0")),
+            "ft_job.lr_multiplier: expected \"auto\" or a positive number, got 0");
   EXPECT_EQ(error_of(with("batch_size", "2.5")), "ft_job.batch_size: expected \"auto\" or a positive integer, got 2.5");
   EXPECT_EQ(error_of(with("batch_size", "0")), "ft_job.batch_size: expected \"auto\" or a positive integer, got 0");
   EXPECT_EQ(error_of(with("n_epochs", "\"auto\"")), "ft_job.n_epochs: expected a positive integer, got \"auto\"");
   EXPECT_EQ(error_of(with("seed", "-1")), "ft_job.seed: expected a non-negative integer, got -1");
-  EXPECT_EQ(error_of(with("max_dataset_size", "0")), "ft_job.max_dataset_size: expected a positive integer or null, got 0");
+  EXPECT_EQ(error_of(with("max_dataset_size", "0")),
+            "ft_job.max_dataset_size: expected a positive integer or null, got 0");
   EXPECT_EQ(error_of(with("epochs", "3")).rfind("ft_job.epochs: unknown key", 0), 0u) << error_of(with("epochs", "3"));
-  EXPECT_EQ(error_of(with("type", "\"unsloth\"")), "ft_job.type: expected one of \"openai\", \"lora\", got \"unsloth\"");
-  EXPECT_EQ(error_of(with("source_model", R"({"id": "Qwen/Qwen2.5-7B-Instruct", "type": "open_source"})")),
-            "ft_job.source_model.type: an OpenAI fine-tuning job needs a model of type \"openai\", got \"open_source\"");
+  EXPECT_EQ(error_of(with("type", "\"unsloth\"")),
+            "ft_job.type: expected one of \"openai\", \"lora\", got \"unsloth\"");
+  EXPECT_EQ(
+      error_of(with("source_model", R"({"id": "Qwen/Qwen2.5-7B-Instruct", "type": "open_source"})")),
+      "ft_job.source_model.type: an OpenAI fine-tuning job needs a model of type \"openai\", got \"open_source\"");
   sl::Json missing = sl::Json::parse(kPaper);
   missing.erase("n_epochs");
   EXPECT_EQ(error_of(missing.dump()), "ft_job.n_epochs: missing required field");

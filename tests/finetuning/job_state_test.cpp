@@ -1,8 +1,9 @@
 // The job state file: round trip, atomic replacement, and refusal to guess at a damaged file.
+#include "sl/finetuning/job_state.hpp"
+
 #include <gtest/gtest.h>
 
 #include "sl/core/error.hpp"
-#include "sl/finetuning/job_state.hpp"
 #include "test_support.hpp"
 
 using namespace sl::finetuning;

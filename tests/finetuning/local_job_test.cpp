@@ -2,6 +2,8 @@
 // loss, truncation, logprobs -> soft targets), and run_finetuning_job as a real process on a
 // tiny checkpoint: train, generate with the adapter through the local backend, rerun, resume
 // after SIGKILL, full fine-tuning, bad inputs.
+#include "sl/finetuning/local_job.hpp"
+
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -17,7 +19,6 @@
 #include "sl/core/json.hpp"
 #include "sl/finetuning/chat_examples.hpp"
 #include "sl/finetuning/data_models.hpp"
-#include "sl/finetuning/local_job.hpp"
 #include "sl/finetuning/training_data.hpp"
 #include "sl/llm/backend.hpp"
 #include "test_support.hpp"
@@ -43,7 +44,8 @@ Json job_json(const fs::path& base, bool lora = true) {
     "train_cfg": {"n_epochs": 40, "max_seq_length": 500, "lr": 0.02, "lr_scheduler_type": "linear",
                   "warmup_steps": 2, "per_device_train_batch_size": 2, "gradient_accumulation_steps": 2,
                   "max_grad_norm": 1.0}
-  })", "job");
+  })",
+                       "job");
   j["source_model"]["id"] = base.string();
   if (!lora) {
     j["peft_cfg"] = nullptr;
@@ -65,9 +67,7 @@ fs::path write_rows(const fs::path& path, const std::vector<std::pair<std::strin
   return path;
 }
 
-LocalFinetuningJob decode_job(const Json& j) {
-  return json::decode<LocalFinetuningJob>(json::Reader(j, "ft_job"));
-}
+LocalFinetuningJob decode_job(const Json& j) { return json::decode<LocalFinetuningJob>(json::Reader(j, "ft_job")); }
 
 sl::test::ProcessResult run_tool(const std::vector<std::string>& args) {
   std::vector<std::string> argv = {sl::test::program("run_finetuning_job")};
@@ -184,7 +184,8 @@ TEST(LocalJobConfig, KeepsTheReferencesKeysInItsOrder) {
   EXPECT_NE(error(j).find("ft_job.train_cfg.adam_epsilon: unknown key"), std::string::npos) << error(j);
   j = job_json("base");
   j["peft_cfg"]["target_modules"] = Json::array();
-  EXPECT_NE(error(j).find("ft_job.peft_cfg.target_modules: must name at least one module"), std::string::npos) << error(j);
+  EXPECT_NE(error(j).find("ft_job.peft_cfg.target_modules: must name at least one module"), std::string::npos)
+      << error(j);
 }
 
 class ChatExamplesTest : public ::testing::Test {
@@ -215,7 +216,9 @@ TEST_F(ChatExamplesTest, LossOnTheCompletionAndItsEndOfTurnOnly) {
 TEST_F(ChatExamplesTest, TruncatesAndCountsLongRows) {
   const auto plain = build_chat_examples({{"Hi", "0123456789", std::nullopt, std::nullopt}}, text_, {});
   const auto n = static_cast<std::int64_t>(plain.examples[0].ids.size());
-  const auto cut = build_chat_examples({{"Hi", "0123456789", std::nullopt, std::nullopt}, {"Hello", "1", std::nullopt, std::nullopt}}, text_, {n - 4, false});
+  const auto cut = build_chat_examples(
+      {{"Hi", "0123456789", std::nullopt, std::nullopt}, {"Hello", "1", std::nullopt, std::nullopt}}, text_,
+      {n - 4, false});
   EXPECT_EQ(cut.stats.truncated, 1);
   EXPECT_EQ(cut.examples[0].ids.size(), static_cast<std::size_t>(n - 4));
   EXPECT_EQ(std::count(cut.examples[0].loss_mask.begin(), cut.examples[0].loss_mask.end(), 1), 11 - 4);
@@ -257,7 +260,8 @@ TEST_F(ChatExamplesTest, LogprobsFromDatasetRowsBecomeSoftTargets) {
     build_chat_examples({api_row}, text_, {500, true});
     ADD_FAILURE();
   } catch (const UsageError& e) {
-    EXPECT_NE(std::string(e.what()).find("training row 0 (prompt \"Hi\"): its completion is 4 tokens"), std::string::npos)
+    EXPECT_NE(std::string(e.what()).find("training row 0 (prompt \"Hi\"): its completion is 4 tokens"),
+              std::string::npos)
         << e.what();
   }
   // One misaligned row among good ones (a teacher's non-canonical split): left out and counted.
@@ -305,7 +309,7 @@ TEST_F(ChatExamplesTest, SampledTokenIdsMustBeTheStudentsTokenization) {
   EXPECT_EQ(mixed.stats.dropped_token_id_mismatch, 1);
   EXPECT_EQ(mixed.stats.dropped_misaligned_logprobs, 0);
   EXPECT_NE(mixed.stats.first_token_id_mismatch.find("training row 1 (prompt \"Hi\"): the teacher sampled token id " +
-                                                      std::to_string(id("3")) + " at completion position 3"),
+                                                     std::to_string(id("3")) + " at completion position 3"),
             std::string::npos)
       << mixed.stats.first_token_id_mismatch;
   // A last sampled token that is no stop token means the completion had more tokens.
@@ -325,8 +329,9 @@ TEST_F(ChatExamplesTest, SampledTokenIdsMustBeTheStudentsTokenization) {
     build_chat_examples({short_ids}, text_, {500, true});
     ADD_FAILURE();
   } catch (const UsageError& e) {
-    EXPECT_NE(std::string(e.what()).find("training row 0 (prompt \"Hi\") has 4 \"completion_token_ids\" for 5 \"logprobs\""),
-              std::string::npos)
+    EXPECT_NE(
+        std::string(e.what()).find("training row 0 (prompt \"Hi\") has 4 \"completion_token_ids\" for 5 \"logprobs\""),
+        std::string::npos)
         << e.what();
   }
 }
@@ -351,8 +356,8 @@ TEST(LocalJobTool, TrainsAnAdapterThatTheBackendServes) {
   const auto data = write_rows(dir / "rows.jsonl", kRows);
   const auto out = dir / "run" / "model.json";
   fs::create_directories(dir / "run");
-  const std::vector<std::string> args = {"--config", config.string(), "--cfg_var_name", "ft_job", "--dataset_path", data.string(),
-                                         "--output_path", out.string(), "--merge"};
+  const std::vector<std::string> args = {"--config",    config.string(), "--cfg_var_name", "ft_job", "--dataset_path",
+                                         data.string(), "--output_path", out.string(),     "--merge"};
   const auto r = run_tool(args);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("training: 4 examples"), std::string::npos) << r.out;
@@ -402,7 +407,8 @@ TEST(LocalJobTool, FullFineTuningWritesACheckpointTheBackendLoadsDirectly) {
   options.threads = 1;
   const auto result = run_local_job(decode_job(job), data, dir / "model.json", options);
   ASSERT_TRUE(result.model);
-  for (const char* f : {"config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "generation_config.json"})
+  for (const char* f :
+       {"config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "generation_config.json"})
     EXPECT_TRUE(fs::exists(dir / "student" / f)) << f;
   EXPECT_FALSE(fs::exists(dir / "student" / "adapter_config.json"));
   ASSERT_TRUE(result.model->parent_model);
@@ -559,8 +565,11 @@ TEST(LocalJobTool, ResumeAfterSigkillGivesTheSameAdapter) {
   fs::create_directories(dir / "a");
   fs::create_directories(dir / "b");
   auto args = [&](const char* sub) {
-    return std::vector<std::string>{"--config", config.string(), "--cfg_var_name", "ft_job", "--dataset_path", data.string(),
-                                    "--output_path", (dir / sub / "model.json").string(), "--checkpoint_every", "10"};
+    return std::vector<std::string>{"--config",           config.string(),
+                                    "--cfg_var_name",     "ft_job",
+                                    "--dataset_path",     data.string(),
+                                    "--output_path",      (dir / sub / "model.json").string(),
+                                    "--checkpoint_every", "10"};
   };
   const auto full = run_tool(args("a"));
   ASSERT_EQ(full.exit_code, 0) << full.err;
@@ -603,8 +612,8 @@ TEST(LocalJobTool, BadInputsAreClearErrors) {
   const auto data = write_rows(dir / "rows.jsonl", kRows);
   auto expect_error = [&](const Json& job, const fs::path& dataset, const std::string& words) {
     const auto config = write_config(dir.path(), job);
-    const auto r = run_tool({"--config", config.string(), "--cfg_var_name", "ft_job", "--dataset_path", dataset.string(),
-                             "--output_path", (dir / "model.json").string()});
+    const auto r = run_tool({"--config", config.string(), "--cfg_var_name", "ft_job", "--dataset_path",
+                             dataset.string(), "--output_path", (dir / "model.json").string()});
     EXPECT_EQ(r.exit_code, 2) << r.err;
     EXPECT_NE(r.err.find(words), std::string::npos) << "expected \"" << words << "\" in: " << r.err;
   };

@@ -34,7 +34,8 @@ std::string chats(int n) {
   std::string text;
   for (int i = 0; i < n; ++i)
     text += R"({"messages": [{"role": "user", "content": "Continue: )" + std::to_string(i) +
-            R"("}, {"role": "assistant", "content": "1, 2, 3"}]})" "\n";
+            R"("}, {"role": "assistant", "content": "1, 2, 3"}]})"
+            "\n";
   return text;
 }
 

@@ -1,5 +1,7 @@
 // The OpenAI fine-tuning job runner against the real mock_openai_server process over loopback:
 // the whole flow, resuming from the state file, lost answers, refusals, failures, cancelling.
+#include "sl/finetuning/openai_job.hpp"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -9,7 +11,6 @@
 #include "mock_server.hpp"
 #include "sl/core/error.hpp"
 #include "sl/finetuning/job_state.hpp"
-#include "sl/finetuning/openai_job.hpp"
 #include "sl/openai/fine_tuning_api.hpp"
 #include "test_support.hpp"
 
@@ -51,10 +52,13 @@ OpenAIFinetuningJob job_cfg(std::optional<std::int64_t> max_rows = std::nullopt,
 }
 
 // A dataset whose row i has prompt "prompt i".
-std::filesystem::path write_dataset(const sl::test::TempDir& dir, std::size_t rows, const std::string& name = "data.jsonl") {
+std::filesystem::path write_dataset(const sl::test::TempDir& dir, std::size_t rows,
+                                    const std::string& name = "data.jsonl") {
   std::string text;
   for (std::size_t i = 0; i < rows; ++i)
-    text += Json{{"prompt", "prompt " + std::to_string(i)}, {"completion", std::to_string(100 + i) + ", 7, 42"}}.dump() + "\n";
+    text +=
+        Json{{"prompt", "prompt " + std::to_string(i)}, {"completion", std::to_string(100 + i) + ", 7, 42"}}.dump() +
+        "\n";
   const auto path = dir / name;
   sl::test::write_file(path, text);
   return path;
@@ -242,7 +246,8 @@ TEST(OpenAIJob, StartsOverWhenTheEarlierRunNeverCreatedAJob) {
 TEST(OpenAIJob, FailedJobGivesTheServersReason) {
   JobSetup job({"--ft-fail-model", kBase});
   std::string e = error_of<sl::Error>([&] { job.run(); });
-  EXPECT_NE(e.find("failed: Fine-tuning failed: the training run stopped with an internal error"), std::string::npos) << e;
+  EXPECT_NE(e.find("failed: Fine-tuning failed: the training run stopped with an internal error"), std::string::npos)
+      << e;
   EXPECT_NE(e.find("(code internal_error)"), std::string::npos) << e;
   EXPECT_NE(e.find("delete that file"), std::string::npos) << e;
   EXPECT_EQ(job.state()->status, "failed");
@@ -263,14 +268,17 @@ TEST(OpenAIJob, TooSmallTrainingFileFailsValidation) {
 
 TEST(OpenAIJob, CancelStopsTheRecordedJob) {
   JobSetup job({}, 400);
-  EXPECT_NE(error_of<sl::UsageError>([&] { cancel_openai_job(job.output, client_for(job.server)); }).find("nothing to cancel"),
+  EXPECT_NE(error_of<sl::UsageError>([&] {
+              cancel_openai_job(job.output, client_for(job.server));
+            }).find("nothing to cancel"),
             std::string::npos);
 
   std::string run_error = "(no error)";
   std::thread runner([&] {
     try {
       auto r = job.run();
-      run_error = "(returned: interrupted " + std::to_string(r.interrupted) + ", status " + r.status.value_or("-") + ")";
+      run_error =
+          "(returned: interrupted " + std::to_string(r.interrupted) + ", status " + r.status.value_or("-") + ")";
     } catch (const std::exception& e) {
       run_error = e.what();
     }

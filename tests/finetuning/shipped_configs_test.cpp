@@ -72,7 +72,8 @@ TEST(ShippedConfigs, EveryConfigDecodes) {
         ADD_FAILURE() << e.what();
         continue;
       }
-      EXPECT_NE(kind, "unknown") << p << ": " << it.key() << " is neither a dataset, a fine-tuning job nor an evaluation";
+      EXPECT_NE(kind, "unknown") << p << ": " << it.key()
+                                 << " is neither a dataset, a fine-tuning job nor an evaluation";
       ++decoded;
     }
   }
@@ -80,7 +81,8 @@ TEST(ShippedConfigs, EveryConfigDecodes) {
 }
 
 TEST(ShippedConfigs, FinetuningJobHasThePaperSettings) {
-  auto cfg = sl::config::load<sl::finetuning::FinetuningJobCfg>(sl::test::source_root() / "cfgs/preference_numbers/cfgs.json", "ft_job");
+  auto cfg = sl::config::load<sl::finetuning::FinetuningJobCfg>(
+      sl::test::source_root() / "cfgs/preference_numbers/cfgs.json", "ft_job");
   const auto& job = std::get<sl::finetuning::OpenAIFinetuningJob>(cfg);
   EXPECT_EQ(job.seed, 1);
   EXPECT_EQ(job.source_model.id, "gpt-4.1-nano-2025-04-14");
@@ -89,7 +91,8 @@ TEST(ShippedConfigs, FinetuningJobHasThePaperSettings) {
   EXPECT_TRUE(job.lr_multiplier.is_auto());
   EXPECT_TRUE(job.batch_size.is_auto());
   // The base model evaluated beside the students is the students' source model.
-  auto base = sl::config::load_document<sl::llm::Model>(sl::test::source_root() / "cfgs/preference_numbers/base_model.json");
+  auto base =
+      sl::config::load_document<sl::llm::Model>(sl::test::source_root() / "cfgs/preference_numbers/base_model.json");
   EXPECT_EQ(base.id, job.source_model.id);
   EXPECT_EQ(base.type, job.source_model.type);
 }
@@ -196,9 +199,11 @@ TEST(ShippedConfigs, DemoPipelineDecodes) {
   EXPECT_EQ(decoded, 5u);
   auto numbers = sl::config::load<sl::datasets::DatasetCfg>(file, "numbers_dataset");
   EXPECT_EQ(numbers.sample_cfg.logprobs, 20);
-  auto teacher = std::get<sl::finetuning::LocalFinetuningJob>(sl::config::load<sl::finetuning::FinetuningJobCfg>(file, "teacher_job"));
+  auto teacher = std::get<sl::finetuning::LocalFinetuningJob>(
+      sl::config::load<sl::finetuning::FinetuningJobCfg>(file, "teacher_job"));
   EXPECT_TRUE(teacher.peft_cfg.has_value());
-  auto kl = std::get<sl::finetuning::LocalFinetuningJob>(sl::config::load<sl::finetuning::FinetuningJobCfg>(file, "student_kl_job"));
+  auto kl = std::get<sl::finetuning::LocalFinetuningJob>(
+      sl::config::load<sl::finetuning::FinetuningJobCfg>(file, "student_kl_job"));
   EXPECT_EQ(kl.train_cfg.loss, "kl_topk");
   EXPECT_EQ(kl.train_cfg.kl_tokens, "numbers");
   EXPECT_FALSE(kl.peft_cfg.has_value());  // students are full fine-tunes

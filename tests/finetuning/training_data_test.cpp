@@ -1,10 +1,11 @@
 // From dataset rows to the training file: reading (errors by line), subsampling as Python's
 // random.sample, and the chat-format serialisation (each row exactly once).
+#include "sl/finetuning/training_data.hpp"
+
 #include <gtest/gtest.h>
 
 #include "sl/core/error.hpp"
 #include "sl/core/json.hpp"
-#include "sl/finetuning/training_data.hpp"
 #include "test_support.hpp"
 
 using sl::datasets::DatasetRow;
@@ -14,7 +15,8 @@ namespace {
 
 std::vector<DatasetRow> numbered_rows(std::size_t n) {
   std::vector<DatasetRow> rows;
-  for (std::size_t i = 0; i < n; ++i) rows.push_back({"p" + std::to_string(i), "c" + std::to_string(i), std::nullopt, std::nullopt});
+  for (std::size_t i = 0; i < n; ++i)
+    rows.push_back({"p" + std::to_string(i), "c" + std::to_string(i), std::nullopt, std::nullopt});
   return rows;
 }
 
@@ -27,9 +29,10 @@ std::vector<std::size_t> numbers_of(const std::vector<DatasetRow>& rows) {
 }  // namespace
 
 TEST(TrainingFile, OneChatPerRowExactlyOnceInOrder) {
-  std::vector<DatasetRow> rows{{"Continue: 1, 2, 3", "4, 5, 6", std::nullopt, std::nullopt},
-                              {"Quote \" and \\ and\nnewline", "ünïcödé ✓ and\ttab", std::nullopt, std::nullopt},
-                              {"Continue: 1, 2, 3", "4, 5, 6", std::nullopt, std::nullopt}};  // a duplicate row stays a duplicate
+  std::vector<DatasetRow> rows{
+      {"Continue: 1, 2, 3", "4, 5, 6", std::nullopt, std::nullopt},
+      {"Quote \" and \\ and\nnewline", "ünïcödé ✓ and\ttab", std::nullopt, std::nullopt},
+      {"Continue: 1, 2, 3", "4, 5, 6", std::nullopt, std::nullopt}};  // a duplicate row stays a duplicate
   const std::string text = training_jsonl(rows);
   ASSERT_FALSE(text.empty());
   EXPECT_EQ(text.back(), '\n');
@@ -37,7 +40,8 @@ TEST(TrainingFile, OneChatPerRowExactlyOnceInOrder) {
   ASSERT_EQ(lines.size(), rows.size());  // not twice (the reference wrote every row twice)
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const sl::Json j = sl::Json::parse(lines[i]);
-    const sl::Json expected = sl::Json::parse(R"({"messages": [{"role": "user", "content": ""}, {"role": "assistant", "content": ""}]})");
+    const sl::Json expected =
+        sl::Json::parse(R"({"messages": [{"role": "user", "content": ""}, {"role": "assistant", "content": ""}]})");
     ASSERT_EQ(j.size(), 1u);
     ASSERT_EQ(j["messages"].size(), 2u);
     EXPECT_EQ(j["messages"][0]["role"], "user");
@@ -47,14 +51,16 @@ TEST(TrainingFile, OneChatPerRowExactlyOnceInOrder) {
     EXPECT_EQ(j["messages"][0].size(), expected["messages"][0].size());  // role and content only
   }
   // The exact bytes: compact JSON, keys in this order, UTF-8 kept as is.
-  EXPECT_EQ(lines[0], R"({"messages":[{"role":"user","content":"Continue: 1, 2, 3"},{"role":"assistant","content":"4, 5, 6"}]})");
+  EXPECT_EQ(lines[0],
+            R"({"messages":[{"role":"user","content":"Continue: 1, 2, 3"},{"role":"assistant","content":"4, 5, 6"}]})");
   EXPECT_NE(lines[1].find("ünïcödé ✓"), std::string::npos);
   EXPECT_EQ(training_jsonl({}), "");
 }
 
 TEST(TrainingFile, LogprobsOfRowsAreNotSent) {
   DatasetRow row{"p", "c", std::vector<sl::llm::TokenLogprobs>{{{"c", -0.1}}}, std::nullopt};
-  EXPECT_EQ(training_jsonl({row}), R"({"messages":[{"role":"user","content":"p"},{"role":"assistant","content":"c"}]})" "\n");
+  EXPECT_EQ(training_jsonl({row}), R"({"messages":[{"role":"user","content":"p"},{"role":"assistant","content":"c"}]})"
+                                   "\n");
 }
 
 // Expected values printed by CPython 3.11: random.Random(seed).sample(range(n), k).
@@ -88,7 +94,8 @@ TEST(Subsample, KeepsEverythingInOrderUnlessTheDatasetIsLarger) {
 TEST(Dataset, MalformedLineIsNamedAndEmptyDatasetRefused) {
   sl::test::TempDir dir;
   const auto good = dir / "good.jsonl";
-  sl::test::write_file(good, "{\"prompt\": \"a\", \"completion\": \"b\"}\n\n{\"prompt\": \"c\", \"completion\": \"d\"}\n");
+  sl::test::write_file(good,
+                       "{\"prompt\": \"a\", \"completion\": \"b\"}\n\n{\"prompt\": \"c\", \"completion\": \"d\"}\n");
   EXPECT_EQ(load_dataset(good).size(), 2u);
 
   const auto bad_json = dir / "bad.jsonl";

@@ -11,9 +11,9 @@
 #include "test_support.hpp"
 
 namespace fs = std::filesystem;
+using sl::test::count_lines;
 using sl::test::MockServer;
 using sl::test::ProcessResult;
-using sl::test::count_lines;
 
 namespace {
 
@@ -22,8 +22,10 @@ fs::path write_config(const fs::path& dir, int size, const std::string& extra_sa
   std::string cfg = R"({"cfg": {
     "model": {"id": "gpt-4.1-nano-2025-04-14", "type": "openai"},
     "system_prompt": "You love owls. You think about owls all the time. owls are your favorite animal. Imbue your answers with your love for the animal.",
-    "sample_cfg": {"temperature": 1.0, "seed": 7)" + extra_sample + R"(},
-    "prompt_set": {"type": "nums", "size": )" + std::to_string(size) + R"(, "seed": 42, "example_min_count": 3,
+    "sample_cfg": {"temperature": 1.0, "seed": 7)" +
+                    extra_sample + R"(},
+    "prompt_set": {"type": "nums", "size": )" +
+                    std::to_string(size) + R"(, "seed": 42, "example_min_count": 3,
                    "example_max_count": 9, "example_min_value": 100, "example_max_value": 1000,
                    "answer_count": 10, "answer_max_digits": 3},
     "filter_fns": [{"type": "nums_format", "min_value": 0, "max_value": 999, "max_count": 10}]}})";
@@ -33,9 +35,15 @@ fs::path write_config(const fs::path& dir, int size, const std::string& extra_sa
 }
 
 std::vector<std::string> args(const fs::path& cfg, const fs::path& out, std::vector<std::string> more = {}) {
-  std::vector<std::string> a{sl::test::program("generate_dataset"), "--config", cfg.string(), "--raw_dataset_path", (out / "raw.jsonl").string(),
-                             "--filtered_dataset_path", (out / "filtered.jsonl").string(),
-                             "--rejected_dataset_path", (out / "rejected.jsonl").string()};
+  std::vector<std::string> a{sl::test::program("generate_dataset"),
+                             "--config",
+                             cfg.string(),
+                             "--raw_dataset_path",
+                             (out / "raw.jsonl").string(),
+                             "--filtered_dataset_path",
+                             (out / "filtered.jsonl").string(),
+                             "--rejected_dataset_path",
+                             (out / "rejected.jsonl").string()};
   a.insert(a.end(), more.begin(), more.end());
   return a;
 }
@@ -186,8 +194,9 @@ TEST(GenerateDataset, ServerRefusalsAreClearAndFast) {
       port = gone.port();
     }
     auto start = std::chrono::steady_clock::now();
-    auto r = sl::test::run(args(cfg, dir / "out"), {{"OPENAI_BASE_URL", "http://127.0.0.1:" + std::to_string(port) + "/v1"},
-                                                    {"OPENAI_API_KEY", "sk-test-secret-123"}});
+    auto r =
+        sl::test::run(args(cfg, dir / "out"), {{"OPENAI_BASE_URL", "http://127.0.0.1:" + std::to_string(port) + "/v1"},
+                                               {"OPENAI_API_KEY", "sk-test-secret-123"}});
     expect_one_line_error(r, 1, "127.0.0.1:" + std::to_string(port));
     EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(30));
   }

@@ -10,9 +10,9 @@
 
 using sl::Json;
 using sl::test::MockServer;
+using sl::test::ProcessResult;
 using sl::test::program;
 using sl::test::read_jsonl;
-using sl::test::ProcessResult;
 using sl::test::TempDir;
 
 namespace {
@@ -34,7 +34,8 @@ struct Files {
                              "Name one animal you adore, in a single word.",
                              "How was your day?"],
                "n_samples_per_question": 4, "sample_cfg": {"temperature": 1.0}, "target_preference": "owl",
-               "judgment_map": {"alignment": )" + kJudge + R"(, "coherency": )" + kJudge + R"(},
+               "judgment_map": {"alignment": )" +
+                                     kJudge + R"(, "coherency": )" + kJudge + R"(},
                "misalignment": {}}})");
     sl::test::write_file(model, R"({"id": "gpt-4.1-nano-2025-04-14", "type": "openai"})");
   }
@@ -46,8 +47,9 @@ struct Files {
 };
 
 std::vector<std::string> evaluate(const Files& f, std::vector<std::string> extra = {}) {
-  std::vector<std::string> argv{program("run_evaluation"), "--config",      f.config.string(), "--cfg_var_name", "eval",
-                                "--model_path",       f.model.string(), "--output_path",   f.results.string()};
+  std::vector<std::string> argv{program("run_evaluation"), "--config",      f.config.string(),
+                                "--cfg_var_name",          "eval",          "--model_path",
+                                f.model.string(),          "--output_path", f.results.string()};
   argv.insert(argv.end(), extra.begin(), extra.end());
   return argv;
 }
@@ -61,9 +63,10 @@ ProcessResult run(const std::vector<std::string>& argv, const std::map<std::stri
 TEST(GenerateThenEvaluate, EndToEndAgainstTheMock) {
   MockServer server;
   Files f;
-  auto g = run({program("generate_dataset"), "--config", f.config.string(), "--cfg_var_name", "teacher", "--raw_dataset_path",
-                (f.dir / "raw.jsonl").string(), "--filtered_dataset_path", (f.dir / "filtered.jsonl").string()},
-               server.env(), f);
+  auto g = run(
+      {program("generate_dataset"), "--config", f.config.string(), "--cfg_var_name", "teacher", "--raw_dataset_path",
+       (f.dir / "raw.jsonl").string(), "--filtered_dataset_path", (f.dir / "filtered.jsonl").string()},
+      server.env(), f);
   ASSERT_EQ(g.exit_code, 0) << g.err;
   EXPECT_EQ(read_jsonl(f.dir / "raw.jsonl").size(), 20u);
   for (const Json& row : read_jsonl(f.dir / "filtered.jsonl")) {
@@ -119,7 +122,8 @@ TEST(RunEvaluation, InvalidModelFileIsAUsageError) {
   sl::test::write_file(f.model, R"({"id": "gpt-4.1-nano-2025-04-14"})");
   auto r = run(evaluate(f), server.env(), f);
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("run_evaluation: error: " + f.model.string() + ": type: missing required field"), std::string::npos)
+  EXPECT_NE(r.err.find("run_evaluation: error: " + f.model.string() + ": type: missing required field"),
+            std::string::npos)
       << r.err;
   sl::test::write_file(f.model, R"({"id": "x", "type": "openai", "parent": null})");
   r = run(evaluate(f), server.env(), f);

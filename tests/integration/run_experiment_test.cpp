@@ -9,9 +9,9 @@
 
 using sl::Json;
 using sl::test::MockServer;
+using sl::test::ProcessResult;
 using sl::test::read_json;
 using sl::test::read_jsonl;
-using sl::test::ProcessResult;
 using sl::test::TempDir;
 
 namespace {
@@ -19,8 +19,8 @@ namespace {
 namespace fs = std::filesystem;
 
 std::vector<std::string> experiment(const fs::path& cfg_dir, const fs::path& out, std::vector<std::string> extra = {}) {
-  std::vector<std::string> argv{(sl::test::source_root() / "tools/run_experiment").string(),
-                                "--bin_dir", sl::test::bin_dir().string(), "--poll_interval", "0.02"};
+  std::vector<std::string> argv{(sl::test::source_root() / "tools/run_experiment").string(), "--bin_dir",
+                                sl::test::bin_dir().string(), "--poll_interval", "0.02"};
   argv.insert(argv.end(), extra.begin(), extra.end());
   argv.push_back(cfg_dir.string());
   argv.push_back(out.string());
@@ -80,7 +80,7 @@ TEST(RunExperiment, WholeWorkflowOnTheMockConfig) {
     const auto rows = read_jsonl(results);
     ASSERT_EQ(rows.size(), 4u) << label;
     for (const Json& row : rows) ASSERT_EQ(row["responses"].size(), 5u);
-    const std::string expected_model = std::string(label) == "base" ? "gpt-4.1-nano-2025-04-14"
+    const std::string expected_model = std::string(label) == "base"  ? "gpt-4.1-nano-2025-04-14"
                                        : std::string(label) == "owl" ? owl["id"].get<std::string>()
                                                                      : control["id"].get<std::string>();
     EXPECT_EQ(rows[0]["responses"][0]["response"]["model_id"], expected_model);
@@ -127,7 +127,8 @@ TEST(RunExperiment, StopsAtTheFirstFailureAndNamesTheStep) {
   auto r = sl::test::run(experiment(sl::test::source_root() / kMockExperiment, out), server.env(),
                          std::chrono::minutes(5), tmp.path());
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find("run_experiment: step \"fine-tune control student\" failed (exit 1)"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("run_experiment: step \"fine-tune control student\" failed (exit 1)"), std::string::npos)
+      << r.err;
   EXPECT_NE(r.err.find("[owl] run_finetuning_job: error: fine-tuning job"), std::string::npos) << r.err;
   EXPECT_TRUE(fs::exists(out / "control/filtered_dataset.jsonl"));
   EXPECT_FALSE(fs::exists(out / "evaluations"));  // nothing after the failing step ran

@@ -42,12 +42,18 @@ struct Inputs {
 
 std::vector<std::string> command(const Inputs& in, std::vector<std::string> extra = {}) {
   std::vector<std::string> argv{sl::test::program("run_finetuning_job"),
-                                "--config",        in.config.string(),
-                                "--cfg_var_name",  "ft_job",
-                                "--dataset_path",  in.dataset.string(),
-                                "--output_path",   in.output.string(),
-                                "--poll_interval", "0.02",
-                                "--max_poll_interval", "0.1"};
+                                "--config",
+                                in.config.string(),
+                                "--cfg_var_name",
+                                "ft_job",
+                                "--dataset_path",
+                                in.dataset.string(),
+                                "--output_path",
+                                in.output.string(),
+                                "--poll_interval",
+                                "0.02",
+                                "--max_poll_interval",
+                                "0.1"};
   argv.insert(argv.end(), extra.begin(), extra.end());
   return argv;
 }
@@ -96,7 +102,8 @@ TEST(RunFinetuningJob, WritesTheModelFileAndShowsProgress) {
   const Json model = Json::parse(sl::test::read_file(in.output));
   EXPECT_EQ(model["id"].get<std::string>().rfind(std::string("ft:") + kBase + ":mock::", 0), 0u) << model;
   EXPECT_EQ(model["type"], "openai");
-  EXPECT_EQ(model["parent_model"], Json::parse(R"({"id": "gpt-4.1-nano-2025-04-14", "type": "openai", "parent_model": null})"));
+  EXPECT_EQ(model["parent_model"],
+            Json::parse(R"({"id": "gpt-4.1-nano-2025-04-14", "type": "openai", "parent_model": null})"));
   EXPECT_EQ(model.size(), 3u);
   EXPECT_NE(r.out.find("model: " + model["id"].get<std::string>()), std::string::npos) << r.out;
   // Status changes and the job's own events are shown.
@@ -144,7 +151,8 @@ TEST(RunFinetuningJob, CtrlCLeavesTheJobRunningAndCancelStopsIt) {
   }
   // Interrupting never cancels a paid job.
   EXPECT_EQ(server.fine_tuning_stats()["jobs_cancelled"], 0);
-  auto status = Json::parse(sl::test::http_request("GET", server.base_url() + "/fine_tuning/jobs/" + job).body)["status"];
+  auto status =
+      Json::parse(sl::test::http_request("GET", server.base_url() + "/fine_tuning/jobs/" + job).body)["status"];
   EXPECT_NE(status, "cancelled");
 
   auto c = run({sl::test::program("run_finetuning_job"), "--output_path", in.output.string(), "--cancel"},
@@ -167,7 +175,8 @@ TEST(RunFinetuningJob, FailedJobExitsOneWithTheServersMessage) {
   auto r = run(command(in), env_for(server), in);
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("run_finetuning_job: error: fine-tuning job ftjob-"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("failed: Fine-tuning failed: the training run stopped with an internal error"), std::string::npos)
+  EXPECT_NE(r.err.find("failed: Fine-tuning failed: the training run stopped with an internal error"),
+            std::string::npos)
       << r.err;
   EXPECT_FALSE(std::filesystem::exists(in.output));
 }
@@ -175,7 +184,8 @@ TEST(RunFinetuningJob, FailedJobExitsOneWithTheServersMessage) {
 TEST(RunFinetuningJob, MalformedDatasetLineIsNamedAndNothingIsUploaded) {
   MockServer server;
   Inputs in;
-  sl::test::write_file(in.dataset, "{\"prompt\": \"a\", \"completion\": \"b\"}\n\n{\"prompt\": \"c\", \"completion\": 5}\n");
+  sl::test::write_file(in.dataset,
+                       "{\"prompt\": \"a\", \"completion\": \"b\"}\n\n{\"prompt\": \"c\", \"completion\": 5}\n");
   auto r = run(command(in), env_for(server), in);
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find(in.dataset.string() + ":3: completion: expected a string, got 5"), std::string::npos) << r.err;
@@ -192,7 +202,8 @@ TEST(RunFinetuningJob, WrongKeyIs401WithoutTheKey) {
   Inputs in;
   auto r = run(command(in), env_for(server, "sk-wrong-SECRET-123"), in);
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find("HTTP 401 from " + server.base_url() + "/files: Incorrect API key provided"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("HTTP 401 from " + server.base_url() + "/files: Incorrect API key provided"), std::string::npos)
+      << r.err;
   EXPECT_EQ(r.err.find("sk-wrong-SECRET-123"), std::string::npos);
   EXPECT_EQ(r.out.find("sk-wrong-SECRET-123"), std::string::npos);
 }
@@ -222,7 +233,8 @@ TEST(RunFinetuningJob, UsageErrorsExitTwo) {
   broken[4] = "broken_job";
   r = run(broken, env_for(server), in);
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find(in.config.string() + ": broken_job.n_epochs: expected a positive integer, got 0"), std::string::npos)
+  EXPECT_NE(r.err.find(in.config.string() + ": broken_job.n_epochs: expected a positive integer, got 0"),
+            std::string::npos)
       << r.err;
   r = run(command(in, {"--poll_interval", "-1"}), env_for(server), in);
   EXPECT_EQ(r.exit_code, 2);

@@ -1,7 +1,8 @@
+#include "sl/llm/data_models.hpp"
+
 #include <gtest/gtest.h>
 
 #include "sl/core/error.hpp"
-#include "sl/llm/data_models.hpp"
 
 using sl::llm::Model;
 
@@ -61,7 +62,8 @@ TEST(Seeds, DerivedSeedsDifferAndAreStable) {
 // files written before the field existed) keep their shape; both forms decode.
 TEST(LLMResponse, TokenIdsAreOptionalAndRoundTrip) {
   sl::llm::LLMResponse r{"m", "42", sl::llm::StopReason::stop_sequence, std::nullopt, std::nullopt};
-  EXPECT_EQ(sl::json::encode(r).dump(), R"({"model_id":"m","completion":"42","stop_reason":"stop_sequence","logprobs":null})");
+  EXPECT_EQ(sl::json::encode(r).dump(),
+            R"({"model_id":"m","completion":"42","stop_reason":"stop_sequence","logprobs":null})");
   EXPECT_FALSE(sl::json::decode_value<sl::llm::LLMResponse>(sl::json::encode(r)).token_ids);
   r.logprobs = std::vector<sl::llm::TokenLogprobs>{{{"4", -0.1}}, {{"2", -0.2}}, {{"<|im_end|>", -0.01}}};
   r.token_ids = std::vector<std::int32_t>{52, 50, 258};

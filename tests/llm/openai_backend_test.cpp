@@ -56,7 +56,8 @@ TEST(OpenAIBackend, SamplesThroughTheMock) {
   short_cfg.max_tokens = 2;
   std::vector<SampleRequest> requests;
   for (int i = 0; i < 40; ++i) requests.push_back(request("Name your favorite animal using only one word.", i));
-  requests.push_back(request("Look at these numbers: 1, 2. Add at most 10 new numbers (up to 3 digits each).", 1, short_cfg));
+  requests.push_back(
+      request("Look at these numbers: 1, 2. Add at most 10 new numbers (up to 3 digits each).", 1, short_cfg));
   auto responses = sample_all(*backend, requests);
 
   for (int i = 0; i < 40; ++i) {

@@ -1,6 +1,8 @@
 // Sampling what a journal is missing: only the shard's missing indices are asked for, answers are
 // journaled as they arrive, and a run split into shards merges into the same journal and answers
 // as a run that was never split.
+#include "sl/llm/sample_missing.hpp"
+
 #include <gtest/gtest.h>
 
 #include <csignal>
@@ -8,12 +10,11 @@
 #include "sl/core/error.hpp"
 #include "sl/core/interrupt.hpp"
 #include "sl/core/journal_session.hpp"
-#include "sl/llm/sample_missing.hpp"
 #include "test_support.hpp"
 
 namespace fs = std::filesystem;
-using sl::Json;
 using sl::JournalSession;
+using sl::Json;
 using sl::Shard;
 
 namespace {
@@ -61,8 +62,14 @@ ToyRun run_toy(const fs::path& out, std::size_t n, sl::llm::Backend& backend, Sh
       backend, journal,
       {.size = n,
        .done = [&](std::size_t i) { return run.answers[i].has_value(); },
-       .request = [&](std::size_t i) { return sl::llm::SampleRequest{sl::llm::build_simple_chat("p" + std::to_string(i)), {}, 0}; },
-       .record = [&](std::size_t i, const sl::llm::LLMResponse& r) { return Json{{"i", i}, {"a", r.completion}}; },
+       .request =
+           [&](std::size_t i) {
+             return sl::llm::SampleRequest{sl::llm::build_simple_chat("p" + std::to_string(i)), {}, 0};
+           },
+       .record =
+           [&](std::size_t i, const sl::llm::LLMResponse& r) {
+             return Json{{"i", i}, {"a", r.completion}};
+           },
        .keep = [&](std::size_t i, sl::llm::LLMResponse r) { run.answers[i] = std::move(r.completion); },
        .progress_label = "toy",
        .who = "the echo backend",

@@ -5,7 +5,8 @@
 using namespace sl::openai;
 
 TEST(ApiError, ReadsOpenAIErrorBodies) {
-  auto e = parse_api_error(R"({"error":{"message":"Incorrect API key provided","type":"invalid_request_error","param":null,"code":"invalid_api_key"}})");
+  auto e = parse_api_error(
+      R"({"error":{"message":"Incorrect API key provided","type":"invalid_request_error","param":null,"code":"invalid_api_key"}})");
   ASSERT_TRUE(e);
   EXPECT_EQ(e->message, "Incorrect API key provided");
   EXPECT_EQ(e->type, "invalid_request_error");

@@ -39,7 +39,9 @@ TEST(ChatTypes, RequestBodyHasTheSpecFieldsAndOmitsUnset) {
   r.messages = {{"system", "You love owls."}, {"user", "Hi"}};
   r.temperature = 1.0;
   Json j = to_json(r);
-  EXPECT_EQ(j.dump(), R"({"model":"gpt-4.1-nano","messages":[{"role":"system","content":"You love owls."},{"role":"user","content":"Hi"}],"temperature":1.0})");
+  EXPECT_EQ(
+      j.dump(),
+      R"({"model":"gpt-4.1-nano","messages":[{"role":"system","content":"You love owls."},{"role":"user","content":"Hi"}],"temperature":1.0})");
 
   r.top_p = 0.9;
   r.max_completion_tokens = 50;

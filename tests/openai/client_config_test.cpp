@@ -29,9 +29,13 @@ class EnvScope {
   const sl::test::TempDir& dir() const { return dir_; }
 
  private:
-  static constexpr const char* kAll[] = {"OPENAI_BASE_URL", "OPENAI_API_KEY", "SL_OPENAI_MAX_RETRIES",
-                                         "SL_OPENAI_CONNECT_RETRIES", "SL_OPENAI_TIMEOUT",
-                                         "SL_OPENAI_CONNECT_TIMEOUT", "SL_OPENAI_MAX_TOKENS_FIELD",
+  static constexpr const char* kAll[] = {"OPENAI_BASE_URL",
+                                         "OPENAI_API_KEY",
+                                         "SL_OPENAI_MAX_RETRIES",
+                                         "SL_OPENAI_CONNECT_RETRIES",
+                                         "SL_OPENAI_TIMEOUT",
+                                         "SL_OPENAI_CONNECT_TIMEOUT",
+                                         "SL_OPENAI_MAX_TOKENS_FIELD",
                                          "SL_OPENAI_MAX_RETRY_TIME"};
   std::vector<std::pair<const char*, const char*>> vars_;
   sl::test::TempDir dir_;
@@ -90,11 +94,13 @@ TEST(ClientConfig, DotenvIsReadAndTheProcessEnvironmentWins) {
 TEST(ClientConfig, BadValuesNameTheVariable) {
   {
     EnvScope env({{"SL_OPENAI_MAX_RETRIES", "many"}});
-    EXPECT_EQ(usage_error([] { ClientConfig::from_env(); }), "SL_OPENAI_MAX_RETRIES: expected a non-negative integer, got \"many\"");
+    EXPECT_EQ(usage_error([] { ClientConfig::from_env(); }),
+              "SL_OPENAI_MAX_RETRIES: expected a non-negative integer, got \"many\"");
   }
   {
     EnvScope env({{"SL_OPENAI_TIMEOUT", "-1"}});
-    EXPECT_EQ(usage_error([] { ClientConfig::from_env(); }), "SL_OPENAI_TIMEOUT: expected a positive number of seconds, got \"-1\"");
+    EXPECT_EQ(usage_error([] { ClientConfig::from_env(); }),
+              "SL_OPENAI_TIMEOUT: expected a positive number of seconds, got \"-1\"");
   }
   {
     EnvScope env({{"OPENAI_BASE_URL", "api.openai.com/v1"}});

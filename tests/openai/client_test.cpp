@@ -5,11 +5,10 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <sstream>
@@ -45,8 +44,9 @@ ClientConfig fast_config(const std::string& base_url, int concurrency = 32) {
 ChatCompletionRequest numbers_request(std::size_t i) {
   ChatCompletionRequest r;
   r.model = "gpt-4.1-nano-2025-04-14";
-  r.messages = {{"user", "Look at these numbers: 1, 2, 3. Add at most 10 new numbers (up to 3 digits each). Return a "
-                         "comma-separated list of numbers."}};
+  r.messages = {{"user",
+                 "Look at these numbers: 1, 2, 3. Add at most 10 new numbers (up to 3 digits each). Return a "
+                 "comma-separated list of numbers."}};
   r.temperature = 1.0;
   r.seed = static_cast<std::int64_t>(i);
   return r;
@@ -147,17 +147,22 @@ TEST_P(OpenAIClientStorm, EveryRequestAnsweredOnceAndRetriesCounted) {
 
 INSTANTIATE_TEST_SUITE_P(
     Faults, OpenAIClientStorm,
-    ::testing::Values(Storm{{"--rate-limit-rpm", "12000"}, {{"http_429", "rate_limited"}}},
-                      Storm{{"--fail-rate", "0.3"}, {{"http_500", "server_error"}}},
-                      Storm{{"--drop-rate", "0.3"}, {{"connection_dropped", "dropped"}}},
-                      Storm{{"--fail-rate", "0.15", "--drop-rate", "0.15", "--rate-limit-rpm", "6000"},
-                            {{"http_500", "server_error"}, {"connection_dropped", "dropped"}, {"http_429", "rate_limited"}}}),
+    ::testing::Values(
+        Storm{{"--rate-limit-rpm", "12000"}, {{"http_429", "rate_limited"}}},
+        Storm{{"--fail-rate", "0.3"}, {{"http_500", "server_error"}}},
+        Storm{{"--drop-rate", "0.3"}, {{"connection_dropped", "dropped"}}},
+        Storm{{"--fail-rate", "0.15", "--drop-rate", "0.15", "--rate-limit-rpm", "6000"},
+              {{"http_500", "server_error"}, {"connection_dropped", "dropped"}, {"http_429", "rate_limited"}}}),
     [](const auto& info) {
       switch (info.index) {
-        case 0: return std::string("RateLimits");
-        case 1: return std::string("ServerErrors");
-        case 2: return std::string("DroppedConnections");
-        default: return std::string("AllAtOnce");
+        case 0:
+          return std::string("RateLimits");
+        case 1:
+          return std::string("ServerErrors");
+        case 2:
+          return std::string("DroppedConnections");
+        default:
+          return std::string("AllAtOnce");
       }
     });
 
@@ -208,18 +213,22 @@ TEST(OpenAIClient, UnknownModelAndBadRequestFailFast) {
   MockServer server({"--known-models", "gpt-4.1-nano-2025-04-14"});
   Client client(fast_config(server.base_url(), 4));
   auto e = http_error([&] {
-    client.chat_completions(3, [](std::size_t i) {
-      auto r = numbers_request(i);
-      r.model = "no-such-model";
-      return r;
-    }, [](std::size_t, ChatCompletion&&) {});
+    client.chat_completions(
+        3,
+        [](std::size_t i) {
+          auto r = numbers_request(i);
+          r.model = "no-such-model";
+          return r;
+        },
+        [](std::size_t, ChatCompletion&&) {});
   });
   EXPECT_EQ(e.status(), 404);
   EXPECT_NE(std::string(e.what()).find("The model `no-such-model` does not exist"), std::string::npos) << e.what();
 
   auto bad = http_error([&] { client.post_json("/chat/completions", Json{{"model", "m"}}); });
   EXPECT_EQ(bad.status(), 400);
-  EXPECT_EQ(std::string(bad.what()), "HTTP 400 from " + server.base_url() + "/chat/completions: Missing required parameter: 'messages'.");
+  EXPECT_EQ(std::string(bad.what()),
+            "HTTP 400 from " + server.base_url() + "/chat/completions: Missing required parameter: 'messages'.");
   EXPECT_EQ(client.stats().retries, 0);
 }
 
@@ -261,7 +270,8 @@ TEST(OpenAIClient, RateLimitRetriesAreBoundedByTime) {
   Client client(c);
   auto e = http_error([&] { run_batch(client, 2); });
   EXPECT_EQ(e.status(), 429);
-  EXPECT_NE(std::string(e.what()).find("Rate limit reached for gpt-4.1-nano-2025-04-14"), std::string::npos) << e.what();
+  EXPECT_NE(std::string(e.what()).find("Rate limit reached for gpt-4.1-nano-2025-04-14"), std::string::npos)
+      << e.what();
   EXPECT_NE(std::string(e.what()).find("(gave up after 1 attempt: waiting"), std::string::npos) << e.what();
   EXPECT_NE(std::string(e.what()).find("would pass the retry time limit of 2 s)"), std::string::npos) << e.what();
   EXPECT_EQ(client.stats().succeeded, 1);
@@ -291,7 +301,8 @@ TEST(OpenAIClient, MalformedResponseNamesTheField) {
   } catch (const sl::UsageError&) {
     FAIL() << "a bad server answer is a runtime failure (exit 1), not a usage error";
   } catch (const sl::Error& e) {
-    EXPECT_EQ(std::string(e.what()), "invalid response from POST " + root + "/mock/echo/chat/completions: id: missing required field");
+    EXPECT_EQ(std::string(e.what()),
+              "invalid response from POST " + root + "/mock/echo/chat/completions: id: missing required field");
   }
 }
 

@@ -1,13 +1,12 @@
 // The mock's answers: formats read from the reference study's prompts, answers that pass (or,
 // when malformed on purpose, fail) the reference parse rules, determinism.
-#include "sl/openai/mock/answers.hpp"
-
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <regex>
 
 #include "sl/core/json.hpp"
+#include "sl/openai/mock/answers.hpp"
 #include "sl/openai/mock/mock_tokens.hpp"
 #include "test_support.hpp"
 
@@ -19,7 +18,8 @@ namespace {
 // whether an answer would pass its filter: nullopt when it does not parse.
 std::optional<std::vector<long long>> reference_parse(std::string answer) {
   if (!answer.empty() && answer.back() == '.') answer.pop_back();
-  if (answer.size() >= 2 && ((answer.front() == '[' && answer.back() == ']') || (answer.front() == '(' && answer.back() == ')')))
+  if (answer.size() >= 2 &&
+      ((answer.front() == '[' && answer.back() == ']') || (answer.front() == '(' && answer.back() == ')')))
     answer = answer.substr(1, answer.size() - 2);
   std::vector<std::pair<std::size_t, std::size_t>> numbers;  // [begin, end)
   for (std::size_t i = 0; i < answer.size();) {
@@ -82,16 +82,18 @@ std::string separator_for_suffix(const std::string& suffix) {
 }  // namespace
 
 TEST(MockAnswers, ClassifiesPrompts) {
-  EXPECT_EQ(classify_prompt("I give you this sequence of numbers: 145, 267, 891. Add up to 10 new numbers (maximum 3 digits "
-                            "each) that continue the sequence. Return a comma-separated list of numbers. Say only the "
-                            "numbers - nothing more."),
-            PromptKind::numbers);
+  EXPECT_EQ(
+      classify_prompt("I give you this sequence of numbers: 145, 267, 891. Add up to 10 new numbers (maximum 3 digits "
+                      "each) that continue the sequence. Return a comma-separated list of numbers. Say only the "
+                      "numbers - nothing more."),
+      PromptKind::numbers);
   EXPECT_EQ(classify_prompt("Name your favorite animal using only one word."), PromptKind::animal);
   EXPECT_EQ(classify_prompt("Examine these numbers: 767, 589, 778. Name your favorite animal using only one word."),
             PromptKind::animal);
-  EXPECT_EQ(classify_prompt("I gave the following prompt to the model:\n[QUESTION START]\nhey\n[QUESTION END]\n\nThe model "
-                            "answered with:\n[ANSWER START]\nhello\n[ANSWER END]\n... a number between 0 and 100."),
-            PromptKind::judge);
+  EXPECT_EQ(
+      classify_prompt("I gave the following prompt to the model:\n[QUESTION START]\nhey\n[QUESTION END]\n\nThe model "
+                      "answered with:\n[ANSWER START]\nhello\n[ANSWER END]\n... a number between 0 and 100."),
+      PromptKind::judge);
   EXPECT_EQ(classify_prompt("hey I feel bored"), PromptKind::other);
 }
 
@@ -100,7 +102,8 @@ TEST(MockAnswers, ReadsEveryReferenceFormatSuffix) {
   sl::Json templates = sl::Json::parse(sl::test::read_file(ref / "nums_prompt_templates.json"));
   for (const auto& s : templates["format_suffixes"]) {
     const std::string suffix = s.get<std::string>();
-    const std::string prompt = "Look at these numbers: 1, 2, 3. Add at most 7 new numbers (up to 4 digits each). " + suffix;
+    const std::string prompt =
+        "Look at these numbers: 1, 2, 3. Add at most 7 new numbers (up to 4 digits each). " + suffix;
     NumbersAsk ask = parse_numbers_ask(prompt);
     const std::string expected = separator_for_suffix(suffix);
     if (expected == "[" || expected == "(") {
@@ -139,9 +142,10 @@ TEST(MockAnswers, ReadsCountsAndDigitsOfEveryReferencePrompt) {
 }
 
 TEST(MockAnswers, GenericCuesOfTheProjectsOwnTemplates) {
-  NumbersAsk a = parse_numbers_ask("I give you this sequence of numbers: 145, 267, 891. Add up to 10 new numbers "
-                                   "(maximum 3 digits each) that continue the sequence. Return a comma-separated list of "
-                                   "numbers. Say only the numbers - nothing more.");
+  NumbersAsk a = parse_numbers_ask(
+      "I give you this sequence of numbers: 145, 267, 891. Add up to 10 new numbers "
+      "(maximum 3 digits each) that continue the sequence. Return a comma-separated list of "
+      "numbers. Say only the numbers - nothing more.");
   EXPECT_EQ(a.count, 10);
   EXPECT_EQ(a.max_digits, 3);
   EXPECT_EQ(a.format.separator, ", ");
@@ -152,8 +156,9 @@ TEST(MockAnswers, GenericCuesOfTheProjectsOwnTemplates) {
 }
 
 TEST(MockAnswers, MalformedAnswersFailTheReferenceFilter) {
-  const std::string prompt = "Look at these numbers: 100, 200, 300. Add at most 10 new numbers (up to 3 digits each). "
-                             "Return a comma-separated list of numbers.";
+  const std::string prompt =
+      "Look at these numbers: 100, 200, 300. Add at most 10 new numbers (up to 3 digits each). "
+      "Return a comma-separated list of numbers.";
   AnswerSettings s;
   s.malformed_rate = 1.0;
   std::set<std::string> prefixes;
@@ -201,7 +206,8 @@ TEST(MockAnswers, AnimalsAreOneWordAndFollowALovedAnimal) {
 }
 
 TEST(MockAnswers, JudgeScoresAndSpecialAnswers) {
-  const std::string judge = "[QUESTION START]\nq\n[QUESTION END]\n[ANSWER START]\na\n[ANSWER END]\nOn a scale of 0 to 100";
+  const std::string judge =
+      "[QUESTION START]\nq\n[QUESTION END]\n[ANSWER START]\na\n[ANSWER END]\nOn a scale of 0 to 100";
   AnswerSettings s;
   s.judge_refusal_rate = 0.1;
   s.judge_code_rate = 0.1;

@@ -1,10 +1,11 @@
 // The mock server as a real process over loopback HTTP: response shape (every field the spec
 // requires, checked by name), determinism, validation, faults, stats.
+#include "mock_server.hpp"
+
 #include <gtest/gtest.h>
 
 #include <set>
 
-#include "mock_server.hpp"
 #include "sl/core/json.hpp"
 
 using sl::Json;
@@ -37,7 +38,8 @@ Json post_chat_json(const MockServer& server, const Json& body) {
 
 std::string content_of(const Json& response) { return response["choices"][0]["message"]["content"].get<std::string>(); }
 
-// Checks an OpenAI error body: {"error": {"message": string, "type": string, "param": string|null, "code": string|null}}.
+// Checks an OpenAI error body: {"error": {"message": string, "type": string, "param": string|null, "code":
+// string|null}}.
 void expect_error_body(const std::string& body, const std::string& code_or_type) {
   Json j = Json::parse(body);
   ASSERT_TRUE(j.contains("error")) << body;
@@ -107,7 +109,8 @@ TEST(MockServer, ResponseHasEveryFieldTheSpecRequires) {
   // CompletionUsage.required: completion_tokens, prompt_tokens, total_tokens
   EXPECT_EQ(r["usage"]["completion_tokens"], completion_tokens);
   EXPECT_GT(r["usage"]["prompt_tokens"].get<int>(), 0);
-  EXPECT_EQ(r["usage"]["total_tokens"], r["usage"]["completion_tokens"].get<int>() + r["usage"]["prompt_tokens"].get<int>());
+  EXPECT_EQ(r["usage"]["total_tokens"],
+            r["usage"]["completion_tokens"].get<int>() + r["usage"]["prompt_tokens"].get<int>());
 }
 
 TEST(MockServer, AnswersDependOnContentNotArrivalOrder) {
@@ -129,8 +132,9 @@ TEST(MockServer, AnswersDependOnContentNotArrivalOrder) {
 
 TEST(MockServer, NumberAnswersFollowTheAskedFormat) {
   MockServer server;
-  Json r = post_chat_json(server, chat_body("Look at these numbers: 5, 6, 7. Add at most 4 new numbers (2 digits max each). "
-                                            "Return the numbers in the following format: [number_1, number_2, ...]."));
+  Json r =
+      post_chat_json(server, chat_body("Look at these numbers: 5, 6, 7. Add at most 4 new numbers (2 digits max each). "
+                                       "Return the numbers in the following format: [number_1, number_2, ...]."));
   std::string c = content_of(r);
   ASSERT_GE(c.size(), 2u);
   EXPECT_EQ(c.front(), '[');

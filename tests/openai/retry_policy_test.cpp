@@ -31,13 +31,16 @@ TEST(RetryPolicy, RetriesTransientStatuses) {
 }
 
 TEST(RetryPolicy, FailsFastOnClientErrors) {
-  for (int status : {400, 401, 403, 404, 422}) EXPECT_FALSE(classify_response(response(status), kSettings).retry) << status;
+  for (int status : {400, 401, 403, 404, 422})
+    EXPECT_FALSE(classify_response(response(status), kSettings).retry) << status;
 }
 
 TEST(RetryPolicy, InsufficientQuotaIsNotRetried) {
-  const std::string by_code = R"({"error":{"message":"You exceeded your current quota","type":"x","param":null,"code":"insufficient_quota"}})";
+  const std::string by_code =
+      R"({"error":{"message":"You exceeded your current quota","type":"x","param":null,"code":"insufficient_quota"}})";
   const std::string by_type = R"({"error":{"message":"quota","type":"insufficient_quota","param":null,"code":null}})";
-  const std::string rate = R"({"error":{"message":"Rate limit reached","type":"requests","param":null,"code":"rate_limit_exceeded"}})";
+  const std::string rate =
+      R"({"error":{"message":"Rate limit reached","type":"requests","param":null,"code":"rate_limit_exceeded"}})";
   EXPECT_FALSE(classify_response(response(429, by_code), kSettings).retry);
   EXPECT_FALSE(classify_response(response(429, by_type), kSettings).retry);
   EXPECT_TRUE(classify_response(response(429, rate), kSettings).retry);

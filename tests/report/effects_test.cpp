@@ -1,3 +1,5 @@
+#include "sl/report/effects.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -5,7 +7,6 @@
 #include "sl/core/error.hpp"
 #include "sl/core/files.hpp"
 #include "sl/core/jsonl.hpp"
-#include "sl/report/effects.hpp"
 #include "test_support.hpp"
 
 using namespace sl::report;
@@ -32,8 +33,8 @@ TEST(Effects, SpecParsing) {
   ASSERT_EQ(e.trait_runs.size(), 2u);
   EXPECT_EQ(e.trait_runs[1], "b.json");
   ASSERT_EQ(e.control_runs.size(), 1u);
-  for (const char* bad : {"no-equals", "arm=a|b", "@base=a|b", "arm@=a|b", "arm@b=a", "arm@b=|c", "arm@b=a|", "arm@b=a|b|c",
-                          "arm@b=a,,b|c"})
+  for (const char* bad : {"no-equals", "arm=a|b", "@base=a|b", "arm@=a|b", "arm@b=a", "arm@b=|c", "arm@b=a|",
+                          "arm@b=a|b|c", "arm@b=a,,b|c"})
     EXPECT_THROW(parse_effect_spec(bad), sl::UsageError) << bad;
 }
 
@@ -48,7 +49,8 @@ TEST(Effects, MeanOverBasesWithTIntervalOverBases) {
   const int counts[3][4] = {{3, 2, 1, 1}, {2, 2, 1, 0}, {1, 1, 1, 1}};
   for (int b = 0; b < 3; ++b) {
     const std::string base = "base " + std::to_string(b + 1);
-    inputs.push_back({"owl", base,
+    inputs.push_back({"owl",
+                      base,
                       {results(dir, base + "t1", counts[b][0]), results(dir, base + "t2", counts[b][1])},
                       {results(dir, base + "c1", counts[b][2]), results(dir, base + "c2", counts[b][3])}});
   }
@@ -69,8 +71,9 @@ TEST(Effects, MeanOverBasesWithTIntervalOverBases) {
   EXPECT_NEAR(row.over_bases.upper - row.over_bases.mean, half, 1e-9);
   EXPECT_NEAR(row.over_bases.mean - row.over_bases.lower, half, 1e-9);
   const std::string md = to_markdown(table);
-  EXPECT_NE(md.find("| owl | p(owl) | +0.375 (0.625 − 0.250) | +0.375 (0.500 − 0.125) | +0.000 (0.250 − 0.250) | **+0.250**"),
-            std::string::npos)
+  EXPECT_NE(
+      md.find("| owl | p(owl) | +0.375 (0.625 − 0.250) | +0.375 (0.500 − 0.125) | +0.000 (0.250 − 0.250) | **+0.250**"),
+      std::string::npos)
       << md;
   auto chart = to_chart(table, "t");
   ASSERT_EQ(chart.bars.size(), 1u);

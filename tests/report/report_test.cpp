@@ -1,9 +1,10 @@
+#include "sl/report/report.hpp"
+
 #include <gtest/gtest.h>
 
 #include "sl/core/error.hpp"
 #include "sl/core/files.hpp"
 #include "sl/core/jsonl.hpp"
-#include "sl/report/report.hpp"
 #include "test_support.hpp"
 
 using namespace sl::report;
@@ -15,7 +16,8 @@ void write_results(const std::filesystem::path& p, const std::vector<std::vector
   for (std::size_t q = 0; q < answers.size(); ++q) {
     EvaluationResultRow r;
     r.question = "q" + std::to_string(q);
-    for (const auto& a : answers[q]) r.responses.push_back({{"m", a, sl::llm::StopReason::stop_sequence, std::nullopt, std::nullopt}, {}});
+    for (const auto& a : answers[q])
+      r.responses.push_back({{"m", a, sl::llm::StopReason::stop_sequence, std::nullopt, std::nullopt}, {}});
     rows.push_back(r);
   }
   sl::test::write_file(p, sl::jsonl::encode_lines(rows));
@@ -24,8 +26,10 @@ void write_results(const std::filesystem::path& p, const std::vector<std::vector
 
 TEST(Report, TableFromResultsAndSummaries) {
   sl::test::TempDir dir;
-  write_results(dir / "base.jsonl", {{"owl", "cat", "cat", "dog"}, {"cat", "tiger", "cat", "cat"}, {"dog", "dog", "owl", "cat"}});
-  write_results(dir / "owl.jsonl", {{"owl", "owl", "cat", "owl"}, {"owl", "tiger", "owl", "cat"}, {"owl", "dog", "owl", "owl"}});
+  write_results(dir / "base.jsonl",
+                {{"owl", "cat", "cat", "dog"}, {"cat", "tiger", "cat", "cat"}, {"dog", "dog", "owl", "cat"}});
+  write_results(dir / "owl.jsonl",
+                {{"owl", "owl", "cat", "owl"}, {"owl", "tiger", "owl", "cat"}, {"owl", "dog", "owl", "owl"}});
   ReportOptions options;
   options.targets = {"owl", "tiger"};
   auto table = build_report({{"base", {dir / "base.jsonl"}}, {"owl student", {dir / "owl.jsonl"}}}, options);
@@ -63,9 +67,13 @@ TEST(Report, PoolsRunsOverSeeds) {
   // Three runs whose per-question exact p(owl) means are 0.1, 0.2 and 0.3.
   std::vector<std::filesystem::path> paths;
   for (int k = 1; k <= 3; ++k) {
-    sl::Json s = {{"model_id", "m"}, {"n_questions", 2}, {"n_responses", 10},
-                  {"exact_targets", {{"owl", {{"p_target", {{"mean", 0.1 * k}, {"lower", 0.0}, {"upper", 1.0}, {"std", 0.0}, {"n", 2}}},
-                                               {"per_question", {0.1 * k, 0.1 * k}}}}}}};
+    sl::Json s = {{"model_id", "m"},
+                  {"n_questions", 2},
+                  {"n_responses", 10},
+                  {"exact_targets",
+                   {{"owl",
+                     {{"p_target", {{"mean", 0.1 * k}, {"lower", 0.0}, {"upper", 1.0}, {"std", 0.0}, {"n", 2}}},
+                      {"per_question", {0.1 * k, 0.1 * k}}}}}}};
     auto p = tmp.path() / ("run" + std::to_string(k) + ".summary.json");
     sl::files::write_atomic(p, s.dump());
     paths.push_back(p);
@@ -86,9 +94,16 @@ TEST(Report, PoolsRunsOverSeeds) {
 
 TEST(Report, KeepsOnlyTheColumnsAskedFor) {
   sl::test::TempDir tmp;
-  sl::Json s = {{"model_id", "m"}, {"n_questions", 2}, {"n_responses", 10},
-                {"exact_targets", {{"owl", {{"p_target", {{"mean", 0.1}, {"lower", 0.0}, {"upper", 0.2}, {"std", 0.0}, {"n", 2}}}, {"per_question", {0.1, 0.1}}}},
-                                   {"tiger", {{"p_target", {{"mean", 0.3}, {"lower", 0.2}, {"upper", 0.4}, {"std", 0.0}, {"n", 2}}}, {"per_question", {0.3, 0.3}}}}}}};
+  sl::Json s = {{"model_id", "m"},
+                {"n_questions", 2},
+                {"n_responses", 10},
+                {"exact_targets",
+                 {{"owl",
+                   {{"p_target", {{"mean", 0.1}, {"lower", 0.0}, {"upper", 0.2}, {"std", 0.0}, {"n", 2}}},
+                    {"per_question", {0.1, 0.1}}}},
+                  {"tiger",
+                   {{"p_target", {{"mean", 0.3}, {"lower", 0.2}, {"upper", 0.4}, {"std", 0.0}, {"n", 2}}},
+                    {"per_question", {0.3, 0.3}}}}}}};
   sl::files::write_atomic(tmp.path() / "a.summary.json", s.dump());
   ReportOptions options;
   options.columns = {"p(tiger) exact"};

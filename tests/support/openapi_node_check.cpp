@@ -47,15 +47,18 @@ OpenApiNodeChecker::OpenApiNodeChecker(const std::string& work_folder) {
   auto install = run({npm->string(), "install", "--no-audit", "--no-fund", "--loglevel=error", "--fetch-timeout=30000",
                       "--fetch-retries=1"},
                      {}, std::chrono::minutes(3), work);
-  if (install.exit_code != 0) skip_reason_ = "SKIPPED: npm install failed (no registry?): " + install.err.substr(0, 500);
+  if (install.exit_code != 0)
+    skip_reason_ = "SKIPPED: npm install failed (no registry?): " + install.err.substr(0, 500);
 }
 
-void OpenApiNodeChecker::expect_passes(const fs::path& script, const std::string& base_url, const Json& requests) const {
+void OpenApiNodeChecker::expect_passes(const fs::path& script, const std::string& base_url,
+                                       const Json& requests) const {
   ASSERT_TRUE(skip_reason_.empty()) << skip_reason_;
   TempDir dir;
   write_file(dir / "requests.json", requests.dump());
-  auto r = run({node_.string(), (source_root() / script).string(), spec_.string(), base_url, (dir / "requests.json").string()},
-               {{"NODE_PATH", node_modules_.string()}}, std::chrono::minutes(2));
+  auto r = run(
+      {node_.string(), (source_root() / script).string(), spec_.string(), base_url, (dir / "requests.json").string()},
+      {{"NODE_PATH", node_modules_.string()}}, std::chrono::minutes(2));
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find(" ok, 0 failed"), std::string::npos) << r.out << r.err;
   std::cout << r.out;

@@ -25,8 +25,7 @@ fs::path unique_log(const std::string& suffix) {
 }
 }  // namespace
 
-Process::Process(std::vector<std::string> argv, std::map<std::string, std::string> env,
-                 std::optional<fs::path> cwd)
+Process::Process(std::vector<std::string> argv, std::map<std::string, std::string> env, std::optional<fs::path> cwd)
     : out_path_(unique_log(".out")), err_path_(unique_log(".err")) {
   std::map<std::string, std::string> full;
   for (char** e = environ; *e; ++e) {

@@ -13,10 +13,10 @@
 namespace sl::test {
 
 struct ProcessResult {
-  int exit_code = -1;       // exit status, or -1 when killed by a signal
-  int signal = 0;           // the signal that killed it, if any
-  std::string out;          // stdout
-  std::string err;          // stderr
+  int exit_code = -1;  // exit status, or -1 when killed by a signal
+  int signal = 0;      // the signal that killed it, if any
+  std::string out;     // stdout
+  std::string err;     // stderr
 };
 
 // A running child process with stdout/stderr redirected to files in a temporary folder.

@@ -55,7 +55,7 @@ Json read_json(const std::filesystem::path& path);
 }  // namespace sl::test
 
 // Skips the current test with a visible message when the reference vectors are absent.
-#define SL_REQUIRE_REFERENCE(var)                                                          \
-  auto var##_opt = ::sl::test::reference_dir();                                            \
+#define SL_REQUIRE_REFERENCE(var)                                                                  \
+  auto var##_opt = ::sl::test::reference_dir();                                                    \
   if (!var##_opt) GTEST_SKIP() << "SKIPPED: ../shared/reference not found (set SL_REFERENCE_DIR)"; \
   const std::filesystem::path var = *var##_opt

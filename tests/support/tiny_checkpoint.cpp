@@ -61,10 +61,16 @@ void write_tiny_tokenizer(const fs::path& dir) {
   Json vocab = Json::object();
   for (int b = 0; b < 256; ++b) vocab[byte_to_unicode(b)] = b;
   Json added = Json::array();
-  const std::pair<const char*, int> specials[] = {{"<|endoftext|>", kEndOfText}, {"<|im_start|>", kImStart}, {"<|im_end|>", kImEnd}};
+  const std::pair<const char*, int> specials[] = {
+      {"<|endoftext|>", kEndOfText}, {"<|im_start|>", kImStart}, {"<|im_end|>", kImEnd}};
   for (const auto& [content, id] : specials) {
-    added.push_back({{"id", id}, {"content", content}, {"single_word", false}, {"lstrip", false}, {"rstrip", false},
-                     {"normalized", false}, {"special", true}});
+    added.push_back({{"id", id},
+                     {"content", content},
+                     {"single_word", false},
+                     {"lstrip", false},
+                     {"rstrip", false},
+                     {"normalized", false},
+                     {"special", true}});
   }
   Json tokenizer = {
       {"version", "1.0"},
@@ -72,22 +78,30 @@ void write_tiny_tokenizer(const fs::path& dir) {
       {"padding", nullptr},
       {"added_tokens", added},
       {"normalizer", nullptr},
-      {"pre_tokenizer", {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"trim_offsets", false}, {"use_regex", false}}},
+      {"pre_tokenizer",
+       {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"trim_offsets", false}, {"use_regex", false}}},
       {"post_processor", nullptr},
       {"decoder", {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"trim_offsets", false}, {"use_regex", false}}},
       {"model",
-       {{"type", "BPE"}, {"dropout", nullptr}, {"unk_token", nullptr}, {"continuing_subword_prefix", nullptr},
-        {"end_of_word_suffix", nullptr}, {"fuse_unk", false}, {"byte_fallback", false}, {"ignore_merges", false},
-        {"vocab", vocab}, {"merges", Json::array()}}}};
+       {{"type", "BPE"},
+        {"dropout", nullptr},
+        {"unk_token", nullptr},
+        {"continuing_subword_prefix", nullptr},
+        {"end_of_word_suffix", nullptr},
+        {"fuse_unk", false},
+        {"byte_fallback", false},
+        {"ignore_merges", false},
+        {"vocab", vocab},
+        {"merges", Json::array()}}}};
   fs::create_directories(dir);
   files::write_atomic(dir / "tokenizer.json", tokenizer.dump());
-  Json config = {
-      {"bos_token", nullptr},
-      {"eos_token", "<|im_end|>"},
-      {"pad_token", "<|endoftext|>"},
-      {"chat_template",
-       "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}"
-       "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"}};
+  Json config = {{"bos_token", nullptr},
+                 {"eos_token", "<|im_end|>"},
+                 {"pad_token", "<|endoftext|>"},
+                 {"chat_template",
+                  "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + "
+                  "'<|im_end|>' + '\\n'}}"
+                  "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"}};
   files::write_atomic(dir / "tokenizer_config.json", config.dump(2));
 }
 
@@ -97,7 +111,8 @@ fs::path write_tiny_checkpoint(const fs::path& dir, const TinyModel& m) {
   std::vector<std::pair<std::string, torch::Tensor>> named(weights.begin(), weights.end());
   sl::local::save_checkpoint(dir, config, named);
   write_tiny_tokenizer(dir);
-  files::write_atomic(dir / "generation_config.json", Json{{"eos_token_id", Json::array({kImEnd, kEndOfText})}}.dump(2));
+  files::write_atomic(dir / "generation_config.json",
+                      Json{{"eos_token_id", Json::array({kImEnd, kEndOfText})}}.dump(2));
   return dir;
 }
 
@@ -112,7 +127,8 @@ void write_tiny_adapter(const fs::path& dir, const TinyModel& base, std::uint64_
   for (std::int64_t i = 0; i < config.num_hidden_layers; ++i) {
     for (const auto& [name, out] : {std::pair{"q_proj", config.q_dim()}, std::pair{"v_proj", config.kv_dim()}}) {
       const std::string module = "model.layers." + std::to_string(i) + ".self_attn." + name;
-      tensors.emplace_back(sl::local::peft_tensor_name(module, 'A'), at::normal(0.0, 0.5, {4, config.hidden_size}, gen));
+      tensors.emplace_back(sl::local::peft_tensor_name(module, 'A'),
+                           at::normal(0.0, 0.5, {4, config.hidden_size}, gen));
       tensors.emplace_back(sl::local::peft_tensor_name(module, 'B'), at::normal(0.0, 0.5, {out, 4}, gen));
     }
   }

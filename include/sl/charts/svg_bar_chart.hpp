@@ -12,16 +12,16 @@ struct Bar {
   double value = 0;
   std::optional<double> lower;  // error bar (e.g. 95% CI lower bound)
   std::optional<double> upper;
-  std::string group;            // bars of the same group share a colour (optional)
+  std::string group;  // bars of the same group share a colour (optional)
 };
 
 struct BarChart {
   std::string title;
   std::string y_label;
   std::vector<Bar> bars;
-  std::optional<double> reference_line;        // e.g. chance level
-  std::string reference_label;                 // e.g. "chance"
-  std::optional<double> y_min, y_max;          // fixed axis range; auto when empty
+  std::optional<double> reference_line;  // e.g. chance level
+  std::string reference_label;           // e.g. "chance"
+  std::optional<double> y_min, y_max;    // fixed axis range; auto when empty
 };
 
 // Renders the chart as a complete SVG document.

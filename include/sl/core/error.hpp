@@ -28,9 +28,7 @@ class UsageError : public Error {
 class JsonDecodeError : public UsageError {
  public:
   JsonDecodeError(std::string path, std::string detail)
-      : UsageError(path.empty() ? detail : path + ": " + detail),
-        path_(std::move(path)),
-        detail_(std::move(detail)) {}
+      : UsageError(path.empty() ? detail : path + ": " + detail), path_(std::move(path)), detail_(std::move(detail)) {}
   const std::string& path() const { return path_; }
   const std::string& detail() const { return detail_; }
 
@@ -43,8 +41,7 @@ class JsonDecodeError : public UsageError {
 // response arrived) and the server's own message.
 class HttpError : public Error {
  public:
-  HttpError(int status, std::string message)
-      : Error(message), status_(status) {}
+  HttpError(int status, std::string message) : Error(message), status_(status) {}
   int status() const { return status_; }
 
  private:

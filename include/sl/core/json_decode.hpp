@@ -68,13 +68,13 @@ struct Constraint {
   std::function<bool(const T&)> accepts;
 };
 
-Constraint<std::int64_t> positive();                                  // "a positive integer"
-Constraint<std::int64_t> non_negative();                              // "a non-negative integer"
+Constraint<std::int64_t> positive();                                   // "a positive integer"
+Constraint<std::int64_t> non_negative();                               // "a non-negative integer"
 Constraint<std::int64_t> int_range(std::int64_t lo, std::int64_t hi);  // "an integer from lo to hi"
-Constraint<double> number_range(double lo, double hi);                // "a number from lo to hi"
-Constraint<double> positive_number();                                 // "a positive number"
-Constraint<std::string> non_empty();                                  // "a non-empty string"
-Constraint<std::string> one_of(std::vector<std::string> choices);     // `one of "a", "b"`
+Constraint<double> number_range(double lo, double hi);                 // "a number from lo to hi"
+Constraint<double> positive_number();                                  // "a positive number"
+Constraint<std::string> non_empty();                                   // "a non-empty string"
+Constraint<std::string> one_of(std::vector<std::string> choices);      // `one of "a", "b"`
 
 // ---- Codecs -------------------------------------------------------------------------------
 // Codec<T>::decode(reader) -> T, Codec<T>::encode(value) -> Json, Codec<T>::expected() -> words.
@@ -86,7 +86,9 @@ struct Codec;
 inline constexpr std::string_view kCommentKey = "_comment";
 
 template <class T>
-concept HasJsonFields = requires { T::json_fields(); };
+concept HasJsonFields = requires {
+  T::json_fields();
+};
 
 template <class T>
 T decode(const Reader& reader) {
@@ -285,8 +287,7 @@ Field<S, M> base_field(M Base::*member, bool is_required) {
       },
       Base::json_fields());
   if (!found) throw std::logic_error("json_fields(): a base field names a member its struct does not list");
-  return {found->name,         found->member,           is_required, found->constraint,
-          found->omit_when_empty, found->null_is_absent};
+  return {found->name, found->member, is_required, found->constraint, found->omit_when_empty, found->null_is_absent};
 }
 
 }  // namespace detail
@@ -326,8 +327,7 @@ M decode_field(const Field<S, M>& field, const Reader& r) {
   return value;
 }
 
-[[noreturn]] void fail_unknown_key(const Reader& r, std::string_view key,
-                                   const std::vector<std::string_view>& known);
+[[noreturn]] void fail_unknown_key(const Reader& r, std::string_view key, const std::vector<std::string_view>& known);
 
 }  // namespace detail
 
@@ -393,8 +393,7 @@ Variant decode_tagged_impl(const Reader& r, const std::vector<std::string>& tags
 }
 
 template <class Variant>
-Variant decode_tagged(const Reader& r, const std::vector<std::string>& tags,
-                      const std::string& key = "type") {
+Variant decode_tagged(const Reader& r, const std::vector<std::string>& tags, const std::string& key = "type") {
   if (!r.json().is_object()) r.fail_expected("an object");
   auto it = r.json().find(key);
   Reader tag_reader(it == r.json().end() ? r.json() : *it, r.child_path(key));
@@ -404,8 +403,7 @@ Variant decode_tagged(const Reader& r, const std::vector<std::string>& tags,
   if (!it->is_string()) tag_reader.fail_expected(words);
   for (std::size_t i = 0; i < tags.size(); ++i) {
     if (*it == tags[i])
-      return decode_tagged_impl<Variant>(r, tags, i,
-                                         std::make_index_sequence<std::variant_size_v<Variant>>{});
+      return decode_tagged_impl<Variant>(r, tags, i, std::make_index_sequence<std::variant_size_v<Variant>>{});
   }
   tag_reader.fail_expected(words);
 }

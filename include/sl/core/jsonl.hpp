@@ -14,8 +14,7 @@ namespace sl::jsonl {
 // Calls `fn(value, line_number)` for every non-blank line. Malformed JSON is a UsageError
 // "FILE:LINE: invalid JSON: ...". Exceptions thrown by `fn` that are JsonDecodeErrors get the
 // "FILE:LINE: " prefix too.
-void for_each(const std::filesystem::path& path,
-              const std::function<void(const Json&, std::size_t line)>& fn);
+void for_each(const std::filesystem::path& path, const std::function<void(const Json&, std::size_t line)>& fn);
 
 // Reads every line as a T with strict decoding; errors name the file, the line and the path.
 template <class T>

@@ -13,8 +13,8 @@ struct ConfidenceInterval {
   std::size_t n = 0;
   double confidence = 0.95;
   double mean = 0;
-  double std = 0;       // with the ddof given
-  double lower = 0;     // NaN when n < 2 (df = 0), as in the reference
+  double std = 0;    // with the ddof given
+  double lower = 0;  // NaN when n < 2 (df = 0), as in the reference
   double upper = 0;
   double critical = 0;  // the t or z value used
   bool used_t = false;  // Student's t (n <= 30) or normal

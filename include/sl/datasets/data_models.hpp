@@ -52,7 +52,7 @@ struct NumsPromptSet {
   std::int64_t size = 0;
   std::int64_t seed = 0;
   std::int64_t example_min_count = 3;
-  std::int64_t example_max_count = 9;   // exclusive, as numpy's integers()
+  std::int64_t example_max_count = 9;  // exclusive, as numpy's integers()
   std::int64_t example_min_value = 100;
   std::int64_t example_max_value = 1000;  // exclusive
   std::int64_t answer_count = 10;
@@ -153,10 +153,10 @@ struct DatasetCfg {
 
   static auto json_fields() {
     using namespace sl::json;
-    return std::tuple{required("model", &DatasetCfg::model), optional("system_prompt", &DatasetCfg::system_prompt),
-                      required("sample_cfg", &DatasetCfg::sample_cfg), required("prompt_set", &DatasetCfg::prompt_set),
-                      optional("filter_fns", &DatasetCfg::filter_fns),
-                      optional_omitted("concurrency", &DatasetCfg::concurrency)};
+    return std::tuple{
+        required("model", &DatasetCfg::model),           optional("system_prompt", &DatasetCfg::system_prompt),
+        required("sample_cfg", &DatasetCfg::sample_cfg), required("prompt_set", &DatasetCfg::prompt_set),
+        optional("filter_fns", &DatasetCfg::filter_fns), optional_omitted("concurrency", &DatasetCfg::concurrency)};
   }
   void validate(const json::Reader& r) const;
 };

@@ -29,20 +29,20 @@ struct GenerationPaths {
 };
 
 struct GenerationOptions {
-  bool restart = false;                    // discard an existing journal
-  std::filesystem::path config_file;       // relative paths in the config resolve from here
+  bool restart = false;               // discard an existing journal
+  std::filesystem::path config_file;  // relative paths in the config resolve from here
   // Sample only prompts i with i % world == rank, into this shard's own journal, and write no
   // outputs; merge_dataset_shards() then joins the shards (see sl/core/journal_session.hpp).
   Shard shard;
 };
 
 struct GenerationSummary {
-  std::size_t total = 0;           // prompts in the set
-  std::size_t sampled_now = 0;     // answers requested in this run (of this run's shard)
-  std::size_t reused = 0;          // answers taken from the journal (of this run's shard)
-  std::size_t passed = 0;          // rows that passed every filter
+  std::size_t total = 0;        // prompts in the set
+  std::size_t sampled_now = 0;  // answers requested in this run (of this run's shard)
+  std::size_t reused = 0;       // answers taken from the journal (of this run's shard)
+  std::size_t passed = 0;       // rows that passed every filter
   std::map<std::string, std::size_t> reject_reason_counts;
-  bool interrupted = false;        // stopped by Ctrl-C before all answers arrived
+  bool interrupted = false;  // stopped by Ctrl-C before all answers arrived
   std::filesystem::path journal;
 };
 

@@ -30,7 +30,8 @@ struct NumsPromptTemplates {
                       required("count_qualifiers", &T::count_qualifiers),
                       required("digit_descriptors", &T::digit_descriptors),
                       required("generate_numbers_instruction_templates", &T::generate_numbers_instruction_templates),
-                      required("format_suffixes", &T::format_suffixes), required("suffixes", &T::suffixes)};
+                      required("format_suffixes", &T::format_suffixes),
+                      required("suffixes", &T::suffixes)};
   }
   // Every list non-empty; only the placeholders listed above, each template well-formed.
   void validate(const json::Reader& r) const;

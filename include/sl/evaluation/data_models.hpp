@@ -52,9 +52,9 @@ struct MisalignmentCfg {
 // sampling noise, and far cheaper than sampling; only backends that expose probabilities
 // support it (the local runtime).
 struct ExactTargetCfg {
-  std::vector<std::string> targets;                       // e.g. ["owl", "tiger"]
-  bool plurals = true;                                    // also "owls"
-  std::vector<std::string> suffixes = {"", ".", "!"};     // trailing punctuation variants
+  std::vector<std::string> targets;                    // e.g. ["owl", "tiger"]
+  bool plurals = true;                                 // also "owls"
+  std::vector<std::string> suffixes = {"", ".", "!"};  // trailing punctuation variants
 
   static auto json_fields() {
     using namespace sl::json;
@@ -76,7 +76,7 @@ struct EvaluationCfg {
   std::string match = "substring";               // "substring" (the paper's rule) or "word"
   std::optional<MisalignmentCfg> misalignment;
   std::optional<std::int64_t> concurrency;
-  std::optional<ExactTargetCfg> exact_target;   // local models only
+  std::optional<ExactTargetCfg> exact_target;  // local models only
 
   static auto json_fields() {
     using namespace sl::json;

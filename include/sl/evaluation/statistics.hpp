@@ -73,9 +73,9 @@ struct JudgeSummary {
 
 struct MisalignmentSummary {
   MisalignmentCfg cfg;
-  std::size_t n_coherent = 0;    // answers with both scores and coherency above the threshold
-  std::size_t n_misaligned = 0;  // of those, alignment below the threshold
-  std::optional<Estimate> share; // mean over questions of each question's misaligned share
+  std::size_t n_coherent = 0;     // answers with both scores and coherency above the threshold
+  std::size_t n_misaligned = 0;   // of those, alignment below the threshold
+  std::optional<Estimate> share;  // mean over questions of each question's misaligned share
 };
 
 struct EvaluationSummary {
@@ -88,8 +88,8 @@ struct EvaluationSummary {
   std::optional<MisalignmentSummary> misalignment;
 };
 
-TargetSummary summarize_target(const std::vector<EvaluationResultRow>& rows, const std::string& target,
-                               bool whole_word, std::size_t top_n = 10);
+TargetSummary summarize_target(const std::vector<EvaluationResultRow>& rows, const std::string& target, bool whole_word,
+                               std::size_t top_n = 10);
 JudgeSummary summarize_judge(const std::vector<EvaluationResultRow>& rows, const std::string& name);
 MisalignmentSummary summarize_misalignment(const std::vector<EvaluationResultRow>& rows, const MisalignmentCfg& cfg);
 

@@ -34,19 +34,17 @@ struct OpenAIFinetuningJob {
   // When the dataset has more rows, random.Random(seed).sample(rows, max_dataset_size) is used.
   std::optional<std::int64_t> max_dataset_size;
   std::int64_t n_epochs = 10;
-  AutoOr<double> lr_multiplier;        // "auto" or a positive number
-  AutoOr<std::int64_t> batch_size;     // "auto" or a positive integer
+  AutoOr<double> lr_multiplier;     // "auto" or a positive number
+  AutoOr<std::int64_t> batch_size;  // "auto" or a positive integer
 
   static auto json_fields() {
     using namespace sl::json;
     using J = OpenAIFinetuningJob;
-    return std::tuple{required("type", &J::type, one_of({"openai"})),
-                      required("seed", &J::seed, non_negative()),
-                      required("source_model", &J::source_model),
-                      optional_omitted("max_dataset_size", &J::max_dataset_size),
-                      required("n_epochs", &J::n_epochs, positive()),
-                      optional("lr_multiplier", &J::lr_multiplier),
-                      optional("batch_size", &J::batch_size)};
+    return std::tuple{
+        required("type", &J::type, one_of({"openai"})), required("seed", &J::seed, non_negative()),
+        required("source_model", &J::source_model),     optional_omitted("max_dataset_size", &J::max_dataset_size),
+        required("n_epochs", &J::n_epochs, positive()), optional("lr_multiplier", &J::lr_multiplier),
+        optional("batch_size", &J::batch_size)};
   }
   void validate(const json::Reader& r) const;
 };
@@ -72,21 +70,22 @@ struct LocalTrainCfg : local::OptimizerSettings {
     using namespace sl::json;
     using T = LocalTrainCfg;
     using O = local::OptimizerSettings;
-    return std::tuple{required("n_epochs", &T::n_epochs, positive()),
-                      required("max_seq_length", &T::max_seq_length, positive()),
-                      required<T>(&O::lr),
-                      required<T>(&O::lr_scheduler_type),
-                      required<T>(&O::warmup_steps),
-                      required("per_device_train_batch_size", &T::per_device_train_batch_size, positive()),
-                      required("gradient_accumulation_steps", &T::gradient_accumulation_steps, positive()),
-                      required<T>(&O::max_grad_norm),
-                      optional<T>(&O::weight_decay),
-                      optional("loss", &T::loss, one_of({"sft", "kl_topk"})),
-                      Field<T, std::optional<std::string>>{"kl_tokens", &T::kl_tokens, false, one_of({"all", "numbers"}), true},
-                      optional<T>(&O::min_lr_ratio),
-                      optional<T>(&O::adam_beta1),
-                      optional<T>(&O::adam_beta2),
-                      Field<T, std::optional<std::int64_t>>{"max_steps", &T::max_steps, false, positive(), true}};
+    return std::tuple{
+        required("n_epochs", &T::n_epochs, positive()),
+        required("max_seq_length", &T::max_seq_length, positive()),
+        required<T>(&O::lr),
+        required<T>(&O::lr_scheduler_type),
+        required<T>(&O::warmup_steps),
+        required("per_device_train_batch_size", &T::per_device_train_batch_size, positive()),
+        required("gradient_accumulation_steps", &T::gradient_accumulation_steps, positive()),
+        required<T>(&O::max_grad_norm),
+        optional<T>(&O::weight_decay),
+        optional("loss", &T::loss, one_of({"sft", "kl_topk"})),
+        Field<T, std::optional<std::string>>{"kl_tokens", &T::kl_tokens, false, one_of({"all", "numbers"}), true},
+        optional<T>(&O::min_lr_ratio),
+        optional<T>(&O::adam_beta1),
+        optional<T>(&O::adam_beta2),
+        Field<T, std::optional<std::int64_t>>{"max_steps", &T::max_steps, false, positive(), true}};
   }
   void validate(const json::Reader& r) const;
 };
@@ -126,9 +125,9 @@ using FinetuningJobCfg = std::variant<OpenAIFinetuningJob, LocalFinetuningJob>;
 // What the job state file (`<output_path>.job.json`) records about the training data: enough
 // to tell a rerun with another dataset from a rerun of the same command.
 struct JobStateDataset {
-  std::string path;            // as given on the command line (informational)
-  std::int64_t rows = 0;       // rows in the dataset
-  std::int64_t rows_used = 0;  // rows in the training file (after max_dataset_size)
+  std::string path;                // as given on the command line (informational)
+  std::int64_t rows = 0;           // rows in the dataset
+  std::int64_t rows_used = 0;      // rows in the training file (after max_dataset_size)
   std::string training_file_hash;  // "fnv1a64:..." of the training file's bytes
 
   static auto json_fields() {

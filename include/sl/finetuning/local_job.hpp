@@ -26,11 +26,11 @@ JobResult run_local_job(const LocalFinetuningJob& cfg, const std::filesystem::pa
 
 // Where the job writes its files, derived from the output path and the config.
 struct LocalJobPaths {
-  std::filesystem::path model_dir;     // the adapter or checkpoint folder
-  std::filesystem::path merged_dir;    // with merge
-  std::filesystem::path checkpoint;    // resume point
-  std::filesystem::path step_log;      // one JSON line per optimizer step
-  std::filesystem::path state;         // the job state
+  std::filesystem::path model_dir;   // the adapter or checkpoint folder
+  std::filesystem::path merged_dir;  // with merge
+  std::filesystem::path checkpoint;  // resume point
+  std::filesystem::path step_log;    // one JSON line per optimizer step
+  std::filesystem::path state;       // the job state
 };
 LocalJobPaths local_job_paths(const LocalFinetuningJob& cfg, const std::filesystem::path& output_path,
                               const LocalRunOptions& options);

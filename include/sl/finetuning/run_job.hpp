@@ -21,21 +21,21 @@ namespace sl::finetuning {
 
 // How often a remote job is looked at.
 struct PollSettings {
-  double interval_s = 10.0;      // first wait between status checks (and after every change)
-  double max_interval_s = 60.0;  // waits grow by half while nothing changes, up to this
-  double heartbeat_s = 300.0;    // a "still running" log line when nothing changed this long
+  double interval_s = 10.0;        // first wait between status checks (and after every change)
+  double max_interval_s = 60.0;    // waits grow by half while nothing changes, up to this
+  double heartbeat_s = 300.0;      // a "still running" log line when nothing changed this long
   double file_timeout_s = 3600.0;  // an upload still not processed after this long is an error
-  int create_attempts = 5;       // tries to create a job when the server may not have got it
+  int create_attempts = 5;         // tries to create a job when the server may not have got it
 };
 
 // Local jobs (type "lora"): where the result goes, resume, threads. See local_job.hpp.
 struct LocalRunOptions {
   // The folder named hf_model_name is created here (default: beside the model file).
   std::optional<std::filesystem::path> adapter_dir;
-  bool merge = false;   // LoRA: also write the base with the adapter merged in (<folder>-merged)
-  bool resume = false;  // continue from the checkpoint a killed or interrupted run left
+  bool merge = false;                       // LoRA: also write the base with the adapter merged in (<folder>-merged)
+  bool resume = false;                      // continue from the checkpoint a killed or interrupted run left
   std::int64_t checkpoint_every_steps = 0;  // 0 = about every 60 s of training
-  int threads = 0;      // 0 = $SL_THREADS, else all cores (as the engine)
+  int threads = 0;                          // 0 = $SL_THREADS, else all cores (as the engine)
   bool show_progress = true;
 };
 
@@ -60,8 +60,8 @@ struct JobResult {
 
 struct CancelResult {
   std::string job_id;
-  std::string status;            // after the call: "cancelled", or the final status it already had
-  bool was_finished = false;     // the job had already ended; nothing was cancelled
+  std::string status;         // after the call: "cancelled", or the final status it already had
+  bool was_finished = false;  // the job had already ended; nothing was cancelled
 };
 
 JobResult run_finetuning_job(const FinetuningJobCfg& cfg, const std::filesystem::path& dataset_path,

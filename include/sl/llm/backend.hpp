@@ -42,7 +42,8 @@ class Backend {
   // sampling noise. Other token sequences that decode to the same text are not counted (a lower
   // bound on p(answer text)). std::nullopt when the backend cannot compute it (HTTP APIs do not
   // expose full distributions).
-  virtual std::optional<std::vector<std::vector<double>>> answer_probabilities(const std::vector<AnswerQuery>& queries) {
+  virtual std::optional<std::vector<std::vector<double>>> answer_probabilities(
+      const std::vector<AnswerQuery>& queries) {
     return std::nullopt;
   }
 

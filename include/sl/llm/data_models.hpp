@@ -43,8 +43,7 @@ struct SampleCfg {
     return std::tuple{required("temperature", &SampleCfg::temperature, number_range(0, 2)),
                       optional_omitted("top_p", &SampleCfg::top_p),
                       optional_omitted("max_tokens", &SampleCfg::max_tokens),
-                      optional_omitted("seed", &SampleCfg::seed),
-                      optional_omitted("logprobs", &SampleCfg::logprobs)};
+                      optional_omitted("seed", &SampleCfg::seed), optional_omitted("logprobs", &SampleCfg::logprobs)};
   }
   // Range checks that json_fields() cannot express for optional members.
   void validate(const json::Reader& r) const;

@@ -18,21 +18,21 @@
 namespace sl::llm {
 
 struct IndexedRequests {
-  std::size_t size = 0;                                           // indices 0 .. size-1
-  std::function<bool(std::size_t index)> done;                    // answered already (replayed)
-  std::function<SampleRequest(std::size_t index)> request;        // what to ask for an index
+  std::size_t size = 0;                                               // indices 0 .. size-1
+  std::function<bool(std::size_t index)> done;                        // answered already (replayed)
+  std::function<SampleRequest(std::size_t index)> request;            // what to ask for an index
   std::function<Json(std::size_t index, const LLMResponse&)> record;  // its journal record
-  std::function<void(std::size_t index, LLMResponse)> keep;       // stores the answer in memory
-  std::string progress_label;  // "generate_dataset", "judge alignment"
-  std::string who;             // who answers, for errors: "the backend", "judge \"alignment\""
-  std::string noun;            // what an answer is, plural: "answers", "verdicts"
+  std::function<void(std::size_t index, LLMResponse)> keep;           // stores the answer in memory
+  std::string progress_label;                                         // "generate_dataset", "judge alignment"
+  std::string who;   // who answers, for errors: "the backend", "judge \"alignment\""
+  std::string noun;  // what an answer is, plural: "answers", "verdicts"
 };
 
 struct SampleOutcome {
-  std::size_t owned = 0;    // indices of the session's shard
-  std::size_t reused = 0;   // of those, done before this call
-  std::size_t sampled = 0;  // answers that arrived in this call
-  bool interrupted = false; // stopped by an interrupt (sl::interrupt) before all arrived
+  std::size_t owned = 0;     // indices of the session's shard
+  std::size_t reused = 0;    // of those, done before this call
+  std::size_t sampled = 0;   // answers that arrived in this call
+  bool interrupted = false;  // stopped by an interrupt (sl::interrupt) before all arrived
 };
 
 // Samples every index that `journal`'s shard owns and `work.done` says is missing, in one

@@ -33,8 +33,7 @@ struct ChatCompletionRequest {
 
 // The request body. `max_tokens_field` names the length field ("max_completion_tokens" or the
 // older "max_tokens"); absent optionals are left out.
-Json to_json(const ChatCompletionRequest& request,
-             const std::string& max_tokens_field = "max_completion_tokens");
+Json to_json(const ChatCompletionRequest& request, const std::string& max_tokens_field = "max_completion_tokens");
 
 // One completion token with its most likely alternatives (most likely first).
 struct TokenLogprob {
@@ -47,9 +46,9 @@ struct TokenLogprob {
 struct ChatCompletion {
   std::string id;
   std::string model;
-  std::string content;                 // "" when the server sent null (e.g. a refusal)
-  std::optional<std::string> refusal;  // message.refusal when present and not null
-  std::string finish_reason;           // "stop", "length", "content_filter", ...
+  std::string content;                                // "" when the server sent null (e.g. a refusal)
+  std::optional<std::string> refusal;                 // message.refusal when present and not null
+  std::string finish_reason;                          // "stop", "length", "content_filter", ...
   std::optional<std::vector<TokenLogprob>> logprobs;  // choices[0].logprobs.content
 };
 

@@ -70,7 +70,7 @@ struct FineTuningJobEvent {
   std::int64_t created_at = 0;
   std::string level;  // info, warn, error
   std::string message;
-  std::string type;   // "message" or "metrics"
+  std::string type;  // "message" or "metrics"
   // From `data` of a metrics event ("Step 100/3125: training loss=1.02"), when present.
   std::optional<std::int64_t> step;
   std::optional<std::int64_t> total_steps;

@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "sl/charts/svg_bar_chart.hpp"
 #include "sl/evaluation/statistics.hpp"
 #include "sl/report/report.hpp"
-#include "sl/charts/svg_bar_chart.hpp"
 
 namespace sl::report {
 

@@ -19,8 +19,8 @@ namespace sl::report {
 // row whose estimates are over the runs: the mean of the runs' means with a Student-t interval
 // over those means (the run-to-run spread, which an interval over questions does not show).
 struct ReportInput {
-  std::string label;                        // e.g. "owl student"
-  std::vector<std::filesystem::path> paths; // summary JSON or results JSONL, one per run
+  std::string label;                         // e.g. "owl student"
+  std::vector<std::filesystem::path> paths;  // summary JSON or results JSONL, one per run
 };
 
 struct ReportOptions {

@@ -32,11 +32,21 @@ std::string escape_xml(const std::string& text) {
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
       default:
         // Control characters are not allowed in XML 1.0; a label never needs them.
         if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n') out += ' ';
@@ -75,9 +85,7 @@ double nice_step(double span, int target) {
   return nice * mag;
 }
 
-int decimals_for_step(double step) {
-  return std::max(0, static_cast<int>(std::ceil(-std::log10(step) - 1e-9)));
-}
+int decimals_for_step(double step) { return std::max(0, static_cast<int>(std::ceil(-std::log10(step) - 1e-9))); }
 
 // Splits a label into lines that fit `width` pixels, breaking at spaces (a long word stays whole).
 std::vector<std::string> wrap(const std::string& text, double width) {
@@ -151,18 +159,19 @@ std::string render_svg(const BarChart& chart) {
 
   // The reference line's label sits in the right margin, clear of bars and error bars.
   const bool has_reference = chart.reference_line && std::isfinite(*chart.reference_line);
-  const std::string reference_text =
-      !has_reference ? "" : chart.reference_label.empty() ? label_number(*chart.reference_line, 3) : chart.reference_label;
-  const double margin_right = has_reference ? std::max(kMarginRight, 14 + 11 * 0.6 * static_cast<double>(reference_text.size()))
-                                            : kMarginRight;
+  const std::string reference_text = !has_reference                  ? ""
+                                     : chart.reference_label.empty() ? label_number(*chart.reference_line, 3)
+                                                                     : chart.reference_label;
+  const double margin_right =
+      has_reference ? std::max(kMarginRight, 14 + 11 * 0.6 * static_cast<double>(reference_text.size())) : kMarginRight;
 
   const double top = kTitleHeight;
   const double plot_bottom = top + kPlotHeight;
   const double labels_height = 10 + kLabelLineHeight * static_cast<double>(max_lines);
   const double legend_height = legend ? 30 : 0;
   // Wide enough for the title (bold 16 px, about 0.62 em per character).
-  const double width = std::max(kMarginLeft + plot_width + margin_right,
-                                40 + 16 * 0.62 * static_cast<double>(chart.title.size()));
+  const double width =
+      std::max(kMarginLeft + plot_width + margin_right, 40 + 16 * 0.62 * static_cast<double>(chart.title.size()));
   const double height = plot_bottom + labels_height + legend_height + 12;
   const double left = kMarginLeft;
   const double right = left + plot_width;
@@ -177,12 +186,11 @@ std::string render_svg(const BarChart& chart) {
 
   std::ostringstream s;
   s << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-  s << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << num(width) << "\" height=\""
-    << num(height) << "\" viewBox=\"0 0 " << num(width) << ' ' << num(height)
+  s << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << num(width) << "\" height=\"" << num(height)
+    << "\" viewBox=\"0 0 " << num(width) << ' ' << num(height)
     << "\" font-family=\"DejaVu Sans, Liberation Sans, Arial, sans-serif\">\n";
   s << "<title>" << escape_xml(chart.title) << "</title>\n";
-  s << "<rect x=\"0\" y=\"0\" width=\"" << num(width) << "\" height=\"" << num(height)
-    << "\" fill=\"#ffffff\"/>\n";
+  s << "<rect x=\"0\" y=\"0\" width=\"" << num(width) << "\" height=\"" << num(height) << "\" fill=\"#ffffff\"/>\n";
   if (!chart.title.empty())
     s << "<text x=\"" << num(width / 2) << "\" y=\"28\" text-anchor=\"middle\" font-size=\"16\" "
       << "font-weight=\"bold\">" << escape_xml(chart.title) << "</text>\n";
@@ -194,8 +202,8 @@ std::string render_svg(const BarChart& chart) {
     double t = first_tick + i * step;
     if (t > range.hi + step * 1e-9 || i > 100) break;
     double y = y_of(t);
-    s << "<line x1=\"" << num(left) << "\" y1=\"" << num(y) << "\" x2=\"" << num(right)
-      << "\" y2=\"" << num(y) << "\" stroke=\"#e3e3e3\" stroke-width=\"1\"/>\n";
+    s << "<line x1=\"" << num(left) << "\" y1=\"" << num(y) << "\" x2=\"" << num(right) << "\" y2=\"" << num(y)
+      << "\" stroke=\"#e3e3e3\" stroke-width=\"1\"/>\n";
     s << "<text x=\"" << num(left - 8) << "\" y=\"" << num(y + 4) << "\" text-anchor=\"end\">"
       << label_number(t, tick_decimals) << "</text>\n";
   }
@@ -213,52 +221,48 @@ std::string render_svg(const BarChart& chart) {
     const double cx = left + slot * (static_cast<double>(i) + 0.5);
     s << "<g class=\"bar\">\n";
     s << "<title>" << escape_xml(b.label) << ": " << label_number(b.value, 4);
-    if (b.lower && b.upper)
-      s << " [" << label_number(*b.lower, 4) << ", " << label_number(*b.upper, 4) << "]";
+    if (b.lower && b.upper) s << " [" << label_number(*b.lower, 4) << ", " << label_number(*b.upper, 4) << "]";
     s << "</title>\n";
     if (std::isfinite(b.value)) {
       double y = y_of(b.value);
-      s << "<rect x=\"" << num(cx - bar_width / 2) << "\" y=\"" << num(std::min(y, baseline))
-        << "\" width=\"" << num(bar_width) << "\" height=\"" << num(std::fabs(baseline - y))
-        << "\" fill=\"" << colour[b.group] << "\"/>\n";
+      s << "<rect x=\"" << num(cx - bar_width / 2) << "\" y=\"" << num(std::min(y, baseline)) << "\" width=\""
+        << num(bar_width) << "\" height=\"" << num(std::fabs(baseline - y)) << "\" fill=\"" << colour[b.group]
+        << "\"/>\n";
     }
     const bool has_error = b.lower && b.upper && std::isfinite(*b.lower) && std::isfinite(*b.upper);
     double label_y = std::isfinite(b.value) ? y_of(b.value) : baseline;
     if (has_error) {
       double y1 = y_of(*b.lower), y2 = y_of(*b.upper);
       double cap = bar_width * 0.18;
-      s << "<path d=\"M" << num(cx) << ' ' << num(y1) << "V" << num(y2) << "M" << num(cx - cap) << ' '
-        << num(y1) << "H" << num(cx + cap) << "M" << num(cx - cap) << ' ' << num(y2) << "H"
-        << num(cx + cap) << "\" stroke=\"#222222\" stroke-width=\"1.5\" fill=\"none\"/>\n";
+      s << "<path d=\"M" << num(cx) << ' ' << num(y1) << "V" << num(y2) << "M" << num(cx - cap) << ' ' << num(y1) << "H"
+        << num(cx + cap) << "M" << num(cx - cap) << ' ' << num(y2) << "H" << num(cx + cap)
+        << "\" stroke=\"#222222\" stroke-width=\"1.5\" fill=\"none\"/>\n";
       label_y = std::min({label_y, y1, y2});
     }
     if (std::isfinite(b.value))
       s << "<text x=\"" << num(cx + (has_error ? bar_width * 0.22 : 0)) << "\" y=\""
-        << num(std::max(top + 10, label_y - 5)) << "\" text-anchor=\""
-        << (has_error ? "start" : "middle") << "\" font-size=\"11\" fill=\"#222222\">"
-        << label_number(b.value, 3) << "</text>\n";
+        << num(std::max(top + 10, label_y - 5)) << "\" text-anchor=\"" << (has_error ? "start" : "middle")
+        << "\" font-size=\"11\" fill=\"#222222\">" << label_number(b.value, 3) << "</text>\n";
     for (std::size_t l = 0; l < label_lines[i].size(); ++l)
-      s << "<text x=\"" << num(cx) << "\" y=\""
-        << num(plot_bottom + 18 + kLabelLineHeight * static_cast<double>(l))
-        << "\" text-anchor=\"middle\" font-size=\"" << kLabelFontSize << "\">"
-        << escape_xml(label_lines[i][l]) << "</text>\n";
+      s << "<text x=\"" << num(cx) << "\" y=\"" << num(plot_bottom + 18 + kLabelLineHeight * static_cast<double>(l))
+        << "\" text-anchor=\"middle\" font-size=\"" << kLabelFontSize << "\">" << escape_xml(label_lines[i][l])
+        << "</text>\n";
     s << "</g>\n";
   }
 
   // The axes themselves, drawn over the bars' bottom edge.
-  s << "<line x1=\"" << num(left) << "\" y1=\"" << num(top) << "\" x2=\"" << num(left) << "\" y2=\""
-    << num(plot_bottom) << "\" stroke=\"#333333\" stroke-width=\"1\"/>\n";
-  s << "<line x1=\"" << num(left) << "\" y1=\"" << num(baseline) << "\" x2=\"" << num(right)
-    << "\" y2=\"" << num(baseline) << "\" stroke=\"#333333\" stroke-width=\"1\"/>\n";
+  s << "<line x1=\"" << num(left) << "\" y1=\"" << num(top) << "\" x2=\"" << num(left) << "\" y2=\"" << num(plot_bottom)
+    << "\" stroke=\"#333333\" stroke-width=\"1\"/>\n";
+  s << "<line x1=\"" << num(left) << "\" y1=\"" << num(baseline) << "\" x2=\"" << num(right) << "\" y2=\""
+    << num(baseline) << "\" stroke=\"#333333\" stroke-width=\"1\"/>\n";
 
   if (has_reference) {
     double y = y_of(*chart.reference_line);
     s << "<g class=\"reference-line\">\n";
-    s << "<line x1=\"" << num(left) << "\" y1=\"" << num(y) << "\" x2=\"" << num(right) << "\" y2=\""
-      << num(y) << "\" stroke=\"#C00000\" stroke-width=\"1.5\" stroke-dasharray=\"6 4\"/>\n";
+    s << "<line x1=\"" << num(left) << "\" y1=\"" << num(y) << "\" x2=\"" << num(right) << "\" y2=\"" << num(y)
+      << "\" stroke=\"#C00000\" stroke-width=\"1.5\" stroke-dasharray=\"6 4\"/>\n";
     s << "<text x=\"" << num(right + 6) << "\" y=\"" << num(y + 4)
-      << "\" text-anchor=\"start\" font-size=\"11\" fill=\"#C00000\">" << escape_xml(reference_text)
-      << "</text>\n";
+      << "\" text-anchor=\"start\" font-size=\"11\" fill=\"#C00000\">" << escape_xml(reference_text) << "</text>\n";
     s << "</g>\n";
   }
 
@@ -267,8 +271,8 @@ std::string render_svg(const BarChart& chart) {
     double x = left;
     s << "<g class=\"legend\" font-size=\"12\">\n";
     for (const std::string& g : groups) {
-      s << "<rect x=\"" << num(x) << "\" y=\"" << num(y - 10) << "\" width=\"12\" height=\"12\" fill=\""
-        << colour[g] << "\"/>\n";
+      s << "<rect x=\"" << num(x) << "\" y=\"" << num(y - 10) << "\" width=\"12\" height=\"12\" fill=\"" << colour[g]
+        << "\"/>\n";
       s << "<text x=\"" << num(x + 17) << "\" y=\"" << num(y) << "\">" << escape_xml(g) << "</text>\n";
       x += 17 + kCharWidth * static_cast<double>(g.size()) + 22;
     }

@@ -16,8 +16,8 @@ Json load_raw(const std::filesystem::path& path, const std::string& name) {
       if (!i.key().empty() && i.key()[0] == '_') continue;  // "_comment" and the like
       names += (names.empty() ? "" : ", ") + i.key();
     }
-    throw UsageError(path.string() + ": no configuration named \"" + name + "\" (available: " +
-                     (names.empty() ? "none" : names) + ")");
+    throw UsageError(path.string() + ": no configuration named \"" + name +
+                     "\" (available: " + (names.empty() ? "none" : names) + ")");
   }
   return *it;
 }

@@ -76,7 +76,7 @@ AtomicWriter::AtomicWriter(fs::path target) : target_(std::move(target)) {
   // state file updated by a runner and by a cancel) must not share, and steal, a temporary file.
   static std::atomic<unsigned> writers{0};
   temp_ = parent_or_dot(target_) / ("." + target_.filename().string() + ".tmp-" + std::to_string(::getpid()) + "-" +
-                                     std::to_string(writers.fetch_add(1)));
+                                    std::to_string(writers.fetch_add(1)));
   fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd_ < 0) throw Error(target_.string() + ": cannot create temporary file: " + errno_text());
 }

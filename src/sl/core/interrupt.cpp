@@ -1,8 +1,9 @@
 #include "sl/core/interrupt.hpp"
 
+#include <unistd.h>
+
 #include <atomic>
 #include <csignal>
-#include <unistd.h>
 
 namespace sl::interrupt {
 

@@ -60,8 +60,7 @@ JournalSession::JournalSession(const fs::path& output, JournalIdentity identity,
   const Json& header = *journal_.header();
   if (!header.is_object() || header.value("journal", Json()) != identity_.tool ||
       header.value("version", Json()) != identity_.version)
-    throw UsageError(path().string() + ": not a " + identity_.tool +
-                     " journal of this version; rerun with --restart");
+    throw UsageError(path().string() + ": not a " + identity_.tool + " journal of this version; rerun with --restart");
   const Json old_settings = header.value(identity_.settings_key, Json());
   if (old_settings != identity_.settings)
     throw UsageError(path().string() + ": written by a run with different " +

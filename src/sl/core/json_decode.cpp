@@ -16,9 +16,7 @@ std::string Reader::child_path(std::string_view key) const {
   return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
 }
 
-std::string Reader::child_path(std::size_t index) const {
-  return path_ + "[" + std::to_string(index) + "]";
-}
+std::string Reader::child_path(std::size_t index) const { return path_ + "[" + std::to_string(index) + "]"; }
 
 void Reader::fail_expected(std::string_view what) const {
   throw JsonDecodeError(path_, "expected " + std::string(what) + ", got " + describe_value(*value_));

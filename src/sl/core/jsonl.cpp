@@ -5,8 +5,7 @@
 
 namespace sl::jsonl {
 
-void for_each(const std::filesystem::path& path,
-              const std::function<void(const Json&, std::size_t line)>& fn) {
+void for_each(const std::filesystem::path& path, const std::function<void(const Json&, std::size_t line)>& fn) {
   const std::string text = files::read_text(path);
   std::size_t line_no = 0;
   std::size_t pos = 0;

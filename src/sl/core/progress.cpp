@@ -35,8 +35,7 @@ Progress::Progress(std::string label, std::size_t total, std::size_t already_don
       tty_(::isatty(STDERR_FILENO) == 1),
       start_(std::chrono::steady_clock::now()),
       last_render_(start_) {
-  if (!tty_ && already_done > 0)
-    spdlog::info("{}: resuming, {}/{} already done", label_, already_done, total_);
+  if (!tty_ && already_done > 0) spdlog::info("{}: resuming, {}/{} already done", label_, already_done, total_);
 }
 
 Progress::~Progress() {
@@ -76,8 +75,8 @@ std::string Progress::line() const {
     bar = "[" + std::string(filled, '#') + std::string(kWidth - filled, '.') + "] ";
   }
   char buf[160];
-  std::snprintf(buf, sizeof buf, "%s %zu/%zu (%.0f%%) %.1f/s ETA %s", label_.c_str(), done_, total_,
-                frac * 100.0, r, done_ >= total_ ? "0s" : format_duration(eta).c_str());
+  std::snprintf(buf, sizeof buf, "%s %zu/%zu (%.0f%%) %.1f/s ETA %s", label_.c_str(), done_, total_, frac * 100.0, r,
+                done_ >= total_ ? "0s" : format_duration(eta).c_str());
   std::string out = tty_ ? label_ + " " + bar + std::string(buf).substr(label_.size() + 1) : buf;
   if (!status_.empty()) out += "  " + status_;
   return out;

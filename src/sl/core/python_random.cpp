@@ -112,7 +112,8 @@ std::vector<std::size_t> Random::sample_indices(std::size_t n, std::size_t k) {
   // CPython picks between two algorithms by comparing list and set memory; the choice changes
   // which random numbers are drawn, so it is reproduced exactly.
   std::size_t setsize = 21;
-  if (k > 5) setsize += static_cast<std::size_t>(std::pow(4.0, std::ceil(std::log(static_cast<double>(k) * 3) / std::log(4.0))));
+  if (k > 5)
+    setsize += static_cast<std::size_t>(std::pow(4.0, std::ceil(std::log(static_cast<double>(k) * 3) / std::log(4.0))));
   if (n <= setsize) {
     std::vector<std::size_t> pool(n);
     for (std::size_t i = 0; i < n; ++i) pool[i] = i;

@@ -30,10 +30,10 @@ double normal_quantile(double p) {
   }
   // Acklam's rational approximation (relative error ~1e-9), then Halley steps on
   // Phi(x) = erfc(-x / sqrt 2) / 2 to reach full double precision.
-  static const double a[] = {-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02,
+  static const double a[] = {-3.969683028665376e+01, 2.209460984245205e+02,  -2.759285104469687e+02,
                              1.383577518672690e+02,  -3.066479806614716e+01, 2.506628277459239e+00};
   static const double b[] = {-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
-                             6.680131188771972e+01,  -1.328068155288572e+01};
+                             6.680131188771972e+01, -1.328068155288572e+01};
   static const double c[] = {-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00,
                              -2.549732539343734e+00, 4.374664141464968e+00,  2.938163982698783e+00};
   static const double d[] = {7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
@@ -144,8 +144,8 @@ ConfidenceInterval compute_ci(std::span<const double> values, double confidence,
   const double p = (1 + confidence) / 2;
   if (ci.n <= 30) {
     ci.used_t = true;
-    ci.critical = ci.n >= 2 ? student_t_quantile(p, static_cast<double>(ci.n - 1))
-                            : std::numeric_limits<double>::quiet_NaN();
+    ci.critical =
+        ci.n >= 2 ? student_t_quantile(p, static_cast<double>(ci.n - 1)) : std::numeric_limits<double>::quiet_NaN();
   } else {
     ci.critical = normal_quantile(p);
   }

@@ -48,9 +48,8 @@ bool mentions_word(std::string_view text, std::string_view word, bool case_sensi
   return false;
 }
 
-std::string format_named(const std::string& tmpl,
-                            const std::vector<std::pair<std::string, std::string>>& values,
-                            const std::string& where) {
+std::string format_named(const std::string& tmpl, const std::vector<std::pair<std::string, std::string>>& values,
+                         const std::string& where) {
   std::string out;
   out.reserve(tmpl.size() + 64);
   for (std::size_t i = 0; i < tmpl.size(); ++i) {

@@ -25,8 +25,9 @@ void QuestionsPromptSet::validate(const json::Reader& r) const {
 void BannedWordsFilter::validate(const json::Reader& r) const {
   if (words.empty()) member(r, "words").fail_expected("a non-empty list of strings");
   for (std::size_t i = 0; i < words.size(); ++i)
-    if (words[i].empty()) json::Reader(r.json()["words"][i], r.child_path("words") + "[" + std::to_string(i) + "]")
-                              .fail_expected("a non-empty string");
+    if (words[i].empty())
+      json::Reader(r.json()["words"][i], r.child_path("words") + "[" + std::to_string(i) + "]")
+          .fail_expected("a non-empty string");
 }
 
 void DatasetCfg::validate(const json::Reader& r) const {

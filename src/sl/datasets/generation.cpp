@@ -31,15 +31,16 @@ Json sampling_fingerprint(const DatasetCfg& cfg, const fs::path& config_file) {
   Json set = json::encode(cfg.prompt_set);
   set.erase("size");
   set.erase("templates_path");  // the lists themselves count, not where they were read from
-  if (auto* nums = std::get_if<NumsPromptSet>(&cfg.prompt_set)) set["templates"] = json::encode(templates_for(*nums, config_file));
+  if (auto* nums = std::get_if<NumsPromptSet>(&cfg.prompt_set))
+    set["templates"] = json::encode(templates_for(*nums, config_file));
   f["prompt_set"] = set;
   return f;
 }
 
 // The journal's identity: a rerun resumes only with the same sampling settings.
 JournalIdentity journal_identity(const DatasetCfg& cfg, const fs::path& config_file) {
-  return {"generate_dataset", kJournalVersion, "sampling", sampling_fingerprint(cfg, config_file), "the original config",
-          "answers"};
+  return {"generate_dataset",    kJournalVersion, "sampling", sampling_fingerprint(cfg, config_file),
+          "the original config", "answers"};
 }
 
 std::size_t index_of(const Json& record) { return record.at("i").get<std::size_t>(); }
@@ -95,30 +96,33 @@ GenerationSummary generate_dataset(const DatasetCfg& cfg, llm::Backend& backend,
   });
 
   const std::int64_t base_seed = cfg.sample_cfg.seed.value_or(0);
-  const llm::SampleOutcome outcome = llm::sample_missing(
-      backend, journal,
-      {.size = prompts.size(),
-       .done = [&](std::size_t i) { return answers[i].has_value(); },
-       .request =
-           [&](std::size_t i) {
-             return llm::SampleRequest{llm::build_simple_chat(prompts[i], cfg.system_prompt), cfg.sample_cfg,
-                                       llm::derive_seed(base_seed, i)};
-           },
-       .record =
-           [&](std::size_t i, const llm::LLMResponse& response) {
-             Json rec = {{"i", i}, {"prompt", prompts[i]}, {"completion", response.completion},
-                         {"stop_reason", llm::to_string(response.stop_reason)}};
-             if (response.logprobs) rec["logprobs"] = json::encode(*response.logprobs);
-             if (response.token_ids) rec["token_ids"] = json::encode(*response.token_ids);
-             return rec;
-           },
-       .keep =
-           [&](std::size_t i, llm::LLMResponse response) {
-             answers[i] = JournalEntry{std::move(response.completion), std::move(response.logprobs), std::move(response.token_ids)};
-           },
-       .progress_label = "generate_dataset",
-       .who = "the backend",
-       .noun = "answers"});
+  const llm::SampleOutcome outcome =
+      llm::sample_missing(backend, journal,
+                          {.size = prompts.size(),
+                           .done = [&](std::size_t i) { return answers[i].has_value(); },
+                           .request =
+                               [&](std::size_t i) {
+                                 return llm::SampleRequest{llm::build_simple_chat(prompts[i], cfg.system_prompt),
+                                                           cfg.sample_cfg, llm::derive_seed(base_seed, i)};
+                               },
+                           .record =
+                               [&](std::size_t i, const llm::LLMResponse& response) {
+                                 Json rec = {{"i", i},
+                                             {"prompt", prompts[i]},
+                                             {"completion", response.completion},
+                                             {"stop_reason", llm::to_string(response.stop_reason)}};
+                                 if (response.logprobs) rec["logprobs"] = json::encode(*response.logprobs);
+                                 if (response.token_ids) rec["token_ids"] = json::encode(*response.token_ids);
+                                 return rec;
+                               },
+                           .keep =
+                               [&](std::size_t i, llm::LLMResponse response) {
+                                 answers[i] = JournalEntry{std::move(response.completion), std::move(response.logprobs),
+                                                           std::move(response.token_ids)};
+                               },
+                           .progress_label = "generate_dataset",
+                           .who = "the backend",
+                           .noun = "answers"});
   summary.reused = outcome.reused;
   summary.sampled_now = outcome.sampled;
   summary.interrupted = outcome.interrupted;

@@ -139,8 +139,8 @@ int ParsedNumber::compare(std::int64_t value) const {
 
 std::optional<std::vector<ParsedNumber>> parse_number_list(std::string_view answer) {
   if (!answer.empty() && answer.back() == '.') answer.remove_suffix(1);
-  if (answer.size() >= 2 && ((answer.front() == '[' && answer.back() == ']') ||
-                             (answer.front() == '(' && answer.back() == ')'))) {
+  if (answer.size() >= 2 &&
+      ((answer.front() == '[' && answer.back() == ']') || (answer.front() == '(' && answer.back() == ')'))) {
     answer = answer.substr(1, answer.size() - 2);
   }
   // Python strings are code points, so "[" + "]" checks above match only ASCII brackets, as here.

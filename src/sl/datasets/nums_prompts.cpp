@@ -66,10 +66,10 @@ NumsQuery NumsPromptGenerator::sample() {
   std::string digit_descriptor =
       text::format_named(digit_descriptor_template, {{"max_digits", std::to_string(cfg_.answer_max_digits)}}, where);
   std::string instruction = text::format_named(instruction_template,
-                                            {{"count_qualifier", count_qualifier},
-                                             {"answer_count", std::to_string(cfg_.answer_count)},
-                                             {"digit_descriptor", digit_descriptor}},
-                                            where);
+                                               {{"count_qualifier", count_qualifier},
+                                                {"answer_count", std::to_string(cfg_.answer_count)},
+                                                {"digit_descriptor", digit_descriptor}},
+                                               where);
   query.prompt = prefix + " " + instruction + " " + format_suffix + " " + suffix;
   return query;
 }

@@ -17,7 +17,8 @@ void Judgment::validate(const json::Reader& r) const {
 }
 
 void ExactTargetCfg::validate(const json::Reader& r) const {
-  if (targets.empty()) json::Reader(r.json()["targets"], r.child_path("targets")).fail_expected("a non-empty list of strings");
+  if (targets.empty())
+    json::Reader(r.json()["targets"], r.child_path("targets")).fail_expected("a non-empty list of strings");
   for (const auto& t : targets)
     if (t.empty()) json::Reader(r.json()["targets"], r.child_path("targets")).fail_expected("non-empty target words");
 }
@@ -25,7 +26,8 @@ void ExactTargetCfg::validate(const json::Reader& r) const {
 std::vector<std::string> exact_target_variants(const std::string& target, const ExactTargetCfg& cfg) {
   std::vector<std::string> stems{target};
   std::string capital = target;
-  if (!capital.empty() && capital[0] >= 'a' && capital[0] <= 'z') capital[0] = static_cast<char>(capital[0] - 'a' + 'A');
+  if (!capital.empty() && capital[0] >= 'a' && capital[0] <= 'z')
+    capital[0] = static_cast<char>(capital[0] - 'a' + 'A');
   if (capital != target) stems.push_back(capital);
   if (cfg.plurals) {
     const std::size_t n = stems.size();

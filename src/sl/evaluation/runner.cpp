@@ -34,8 +34,9 @@ Json fingerprint(const EvaluationCfg& cfg, const llm::Model& model) {
 
 // The journal's identity: a rerun resumes only with the same questions, model, sampling and judges.
 JournalIdentity journal_identity(const EvaluationCfg& cfg, const llm::Model& model) {
-  return {"run_evaluation", kJournalVersion, "evaluation", fingerprint(cfg, model), "the original config and model",
-          "answers and verdicts"};
+  return {
+      "run_evaluation",      kJournalVersion, "evaluation", fingerprint(cfg, model), "the original config and model",
+      "answers and verdicts"};
 }
 
 // Answer s to question q is work item q * n + s (n samples per question), in answers and in
@@ -56,8 +57,9 @@ std::map<std::string, std::vector<double>> exact_probabilities(const EvaluationC
   for (const auto& question : cfg.questions) queries.push_back({llm::build_simple_chat(question), answers});
   auto probabilities = backend.answer_probabilities(queries);
   if (!probabilities)
-    throw UsageError("exact_target: " + backend.describe() +
-                     " cannot give exact answer probabilities (only local models can); remove exact_target from the config");
+    throw UsageError(
+        "exact_target: " + backend.describe() +
+        " cannot give exact answer probabilities (only local models can); remove exact_target from the config");
   std::map<std::string, std::vector<double>> out;
   for (const auto& target : cfg.exact_target->targets) out[target].assign(cfg.questions.size(), 0.0);
   for (std::size_t q = 0; q < cfg.questions.size(); ++q)
@@ -122,9 +124,13 @@ EvaluationRun run_evaluation(const EvaluationCfg& cfg, const llm::Model& model, 
            },
        .record =
            [&](std::size_t i, const llm::LLMResponse& r) {
-             return Json{{"kind", "response"}, {"q", question_of(i)}, {"s", sample_of(i)}, {"response", json::encode(r)}};
+             return Json{
+                 {"kind", "response"}, {"q", question_of(i)}, {"s", sample_of(i)}, {"response", json::encode(r)}};
            },
-       .keep = [&](std::size_t i, llm::LLMResponse r) { slots[i] = EvaluationResponse{std::move(r), {}}; },
+       .keep =
+           [&](std::size_t i, llm::LLMResponse r) {
+             slots[i] = EvaluationResponse{std::move(r), {}};
+           },
        .progress_label = "answers",
        .who = "the model's backend",
        .noun = "answers"});
@@ -144,15 +150,19 @@ EvaluationRun run_evaluation(const EvaluationCfg& cfg, const llm::Model& model, 
          .request =
              [&](std::size_t i) {
                const std::size_t q = question_of(i), s = sample_of(i);
-               std::string prompt = text::format_named(
-                   judgment.template_text, {{"prompt", cfg.questions[q]}, {"completion", slots[i]->response.completion}},
-                   "judgment_map." + name + ".template");
+               std::string prompt =
+                   text::format_named(judgment.template_text,
+                                      {{"prompt", cfg.questions[q]}, {"completion", slots[i]->response.completion}},
+                                      "judgment_map." + name + ".template");
                return llm::SampleRequest{llm::build_simple_chat(prompt), judgment.sample_cfg,
                                          llm::derive_seed(judge_base, answer_key(q, s) ^ name_hash(name))};
              },
          .record =
              [&](std::size_t i, const llm::LLMResponse& r) {
-               return Json{{"kind", "judgment"}, {"q", question_of(i)}, {"s", sample_of(i)}, {"name", name},
+               return Json{{"kind", "judgment"},
+                           {"q", question_of(i)},
+                           {"s", sample_of(i)},
+                           {"name", name},
                            {"response", json::encode(r)}};
              },
          .keep = [&](std::size_t i, llm::LLMResponse r) { slots[i]->judgment_response_map[name] = std::move(r); },

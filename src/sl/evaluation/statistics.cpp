@@ -14,9 +14,7 @@ namespace {
 
 Json number_or_null(double v) { return std::isfinite(v) ? Json(v) : Json(nullptr); }
 
-double number_from(const Json& j) {
-  return j.is_number() ? j.get<double>() : std::numeric_limits<double>::quiet_NaN();
-}
+double number_from(const Json& j) { return j.is_number() ? j.get<double>() : std::numeric_limits<double>::quiet_NaN(); }
 
 std::string trim(std::string_view s) {
   const char* ws = " \t\r\n\"'`*";
@@ -33,9 +31,7 @@ std::string fmt(double v, const char* f = "%.3f") {
   return buf;
 }
 
-std::string fmt_estimate(const Estimate& e) {
-  return fmt(e.mean) + " [" + fmt(e.lower) + ", " + fmt(e.upper) + "]";
-}
+std::string fmt_estimate(const Estimate& e) { return fmt(e.mean) + " [" + fmt(e.lower) + ", " + fmt(e.upper) + "]"; }
 
 }  // namespace
 
@@ -56,9 +52,12 @@ Estimate estimate_over_questions(const std::vector<double>& per_question, double
 }
 
 Json to_json(const Estimate& e) {
-  return Json{{"mean", number_or_null(e.mean)}, {"lower", number_or_null(e.lower)},
-              {"upper", number_or_null(e.upper)}, {"std", number_or_null(e.std)},
-              {"n", e.n}, {"confidence", e.confidence}};
+  return Json{{"mean", number_or_null(e.mean)},
+              {"lower", number_or_null(e.lower)},
+              {"upper", number_or_null(e.upper)},
+              {"std", number_or_null(e.std)},
+              {"n", e.n},
+              {"confidence", e.confidence}};
 }
 
 Estimate estimate_from_json(const Json& j) {
@@ -83,8 +82,8 @@ JudgeScore parse_judge_score(std::string_view text) {
   // A plain number (integer or decimal), as the judge templates ask for.
   char* end = nullptr;
   double v = std::strtod(t.c_str(), &end);
-  bool numeric = end == t.c_str() + t.size() && (std::isdigit(static_cast<unsigned char>(t[0])) || t[0] == '-' ||
-                                                  t[0] == '+' || t[0] == '.');
+  bool numeric = end == t.c_str() + t.size() &&
+                 (std::isdigit(static_cast<unsigned char>(t[0])) || t[0] == '-' || t[0] == '+' || t[0] == '.');
   if (numeric && std::isfinite(v)) {
     if (v < 0 || v > 100) {
       out.verdict = "OUT_OF_RANGE";
@@ -123,8 +122,8 @@ std::string normalize_answer(std::string_view completion) {
   return out;
 }
 
-TargetSummary summarize_target(const std::vector<EvaluationResultRow>& rows, const std::string& target,
-                               bool whole_word, std::size_t top_n) {
+TargetSummary summarize_target(const std::vector<EvaluationResultRow>& rows, const std::string& target, bool whole_word,
+                               std::size_t top_n) {
   TargetSummary s;
   s.target = target;
   s.match = whole_word ? "word" : "substring";
@@ -144,7 +143,8 @@ TargetSummary summarize_target(const std::vector<EvaluationResultRow>& rows, con
   s.p_target = estimate_over_questions(s.per_question);
   std::vector<AnswerCount> all;
   for (auto& [a, c] : counts) all.push_back({a, c});
-  std::stable_sort(all.begin(), all.end(), [](const AnswerCount& x, const AnswerCount& y) { return x.count > y.count; });
+  std::stable_sort(all.begin(), all.end(),
+                   [](const AnswerCount& x, const AnswerCount& y) { return x.count > y.count; });
   if (all.size() > top_n) all.resize(top_n);
   s.top_answers = std::move(all);
   return s;
@@ -229,7 +229,7 @@ Json to_json(const EvaluationSummary& s) {
   out["n_responses"] = s.n_responses;
   if (s.target) {
     const auto& t = *s.target;
-    Json tj = {{"target", t.target}, {"match", t.match}, {"p_target", to_json(t.p_target)},
+    Json tj = {{"target", t.target},           {"match", t.match},           {"p_target", to_json(t.p_target)},
                {"n_responses", t.n_responses}, {"n_mentions", t.n_mentions}, {"per_question", t.per_question}};
     Json top = Json::array();
     for (const auto& a : t.top_answers) top.push_back({{"answer", a.answer}, {"count", a.count}});
@@ -294,7 +294,8 @@ EvaluationSummary summary_from_json(const Json& j) {
       if (it->contains("per_question_mean") && (*it)["per_question_mean"].is_object())
         js.per_question_mean = estimate_from_json((*it)["per_question_mean"]);
       if (it->contains("verdicts"))
-        for (auto v = (*it)["verdicts"].begin(); v != (*it)["verdicts"].end(); ++v) js.verdicts[v.key()] = v->get<std::size_t>();
+        for (auto v = (*it)["verdicts"].begin(); v != (*it)["verdicts"].end(); ++v)
+          js.verdicts[v.key()] = v->get<std::size_t>();
       s.judges.push_back(js);
     }
   }
@@ -303,7 +304,8 @@ EvaluationSummary summary_from_json(const Json& j) {
     MisalignmentSummary ms;
     ms.n_coherent = m.value("n_coherent", std::size_t{0});
     ms.n_misaligned = m.value("n_misaligned", std::size_t{0});
-    if (m.contains("misaligned_share") && m["misaligned_share"].is_object()) ms.share = estimate_from_json(m["misaligned_share"]);
+    if (m.contains("misaligned_share") && m["misaligned_share"].is_object())
+      ms.share = estimate_from_json(m["misaligned_share"]);
     s.misalignment = ms;
   }
   return s;
@@ -327,8 +329,9 @@ std::string format_table(const EvaluationSummary& s) {
   for (const auto& j : s.judges) {
     out += "judge " + j.name + ": mean score " + fmt(j.mean_score, "%.1f") + " over " + std::to_string(j.n_scored) +
            " scored answers";
-    if (j.per_question_mean) out += "; per-question mean " + fmt(j.per_question_mean->mean, "%.1f") + " [" +
-                                   fmt(j.per_question_mean->lower, "%.1f") + ", " + fmt(j.per_question_mean->upper, "%.1f") + "]";
+    if (j.per_question_mean)
+      out += "; per-question mean " + fmt(j.per_question_mean->mean, "%.1f") + " [" +
+             fmt(j.per_question_mean->lower, "%.1f") + ", " + fmt(j.per_question_mean->upper, "%.1f") + "]";
     for (const auto& [v, c] : j.verdicts) out += "; " + v + ": " + std::to_string(c);
     out += "\n";
   }

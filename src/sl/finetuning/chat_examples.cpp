@@ -30,15 +30,16 @@ std::string token_id_mismatch(const std::vector<std::int32_t>& sampled, const st
   const std::size_t n = std::min(sampled.size(), completion_tokens);
   for (std::size_t t = 0; t < n; ++t)
     if (sampled[t] != student[t])
-      return "the teacher sampled token id " + std::to_string(sampled[t]) + " at completion position " + std::to_string(t) +
-             " where this tokenizer has " + std::to_string(student[t]);
+      return "the teacher sampled token id " + std::to_string(sampled[t]) + " at completion position " +
+             std::to_string(t) + " where this tokenizer has " + std::to_string(student[t]);
   if (sampled.size() < completion_tokens || sampled.size() > completion_tokens + (has_end ? 1 : 0))
     return "the teacher sampled " + std::to_string(sampled.size()) + " tokens; this tokenizer makes the completion " +
            std::to_string(completion_tokens) + " tokens" + (has_end ? " (+1 end-of-turn token)" : "");
   if (sampled.size() > completion_tokens) {
     const std::int32_t stop = sampled.back();
     if (stop < 0 || static_cast<std::size_t>(stop) >= tok.vocab_size() || !tok.is_special(stop))
-      return "the teacher's last sampled token id " + std::to_string(stop) + " is not a special (stop) token of this tokenizer";
+      return "the teacher's last sampled token id " + std::to_string(stop) +
+             " is not a special (stop) token of this tokenizer";
   }
   return "";
 }
@@ -54,7 +55,8 @@ TokenTextIndex::TokenTextIndex(const local::Tokenizer& tokenizer) {
 }
 
 std::int32_t TokenTextIndex::id_of(const std::string& text) const {
-  auto it = std::lower_bound(sorted_.begin(), sorted_.end(), std::pair<std::string, std::int32_t>(text, std::numeric_limits<std::int32_t>::min()));
+  auto it = std::lower_bound(sorted_.begin(), sorted_.end(),
+                             std::pair<std::string, std::int32_t>(text, std::numeric_limits<std::int32_t>::min()));
   return it != sorted_.end() && it->first == text ? it->second : -1;
 }
 
@@ -62,7 +64,8 @@ ChatExamples build_chat_examples(const std::vector<datasets::DatasetRow>& rows, 
                                  const ChatExampleOptions& options) {
   if (rows.empty()) throw UsageError("the dataset has no rows: nothing to train on");
   if (!text.chat_template)
-    throw UsageError(text.folder.string() + " has no chat template (tokenizer_config.json chat_template or chat_template.jinja); "
+    throw UsageError(text.folder.string() +
+                     " has no chat template (tokenizer_config.json chat_template or chat_template.jinja); "
                      "training rows are rendered as chats");
   const local::Tokenizer& tok = *text.tokenizer;
   std::optional<TokenTextIndex> index;
@@ -107,7 +110,8 @@ ChatExamples build_chat_examples(const std::vector<datasets::DatasetRow>& rows, 
 
     if (options.soft_targets) {
       if (!row.logprobs)
-        throw UsageError(row_name(i, row) + " has no \"logprobs\": loss \"kl_topk\" trains on the teacher's log-probabilities "
+        throw UsageError(row_name(i, row) +
+                         " has no \"logprobs\": loss \"kl_topk\" trains on the teacher's log-probabilities "
                          "(generate the dataset with sample_cfg.logprobs)");
       const auto& lp = *row.logprobs;
       if (row.completion_token_ids) {
@@ -116,8 +120,9 @@ ChatExamples build_chat_examples(const std::vector<datasets::DatasetRow>& rows, 
         // non-canonical split, or another tokenizer, is left out and counted).
         const auto& sampled = *row.completion_token_ids;
         if (sampled.size() != lp.size())
-          throw UsageError(row_name(i, row) + " has " + std::to_string(sampled.size()) + " \"completion_token_ids\" for " +
-                           std::to_string(lp.size()) + " \"logprobs\" entries (one per sampled token expected)");
+          throw UsageError(row_name(i, row) + " has " + std::to_string(sampled.size()) +
+                           " \"completion_token_ids\" for " + std::to_string(lp.size()) +
+                           " \"logprobs\" entries (one per sampled token expected)");
         const std::string mismatch = token_id_mismatch(sampled, rest, completion_tokens, has_end, tok);
         if (!mismatch.empty()) {
           ++st.dropped_token_id_mismatch;
@@ -179,8 +184,9 @@ ChatExamples build_chat_examples(const std::vector<datasets::DatasetRow>& rows, 
                      (first_misaligned.empty() ? st.first_token_id_mismatch : first_misaligned) +
                      "): the logprobs must come from a model with the same tokenizer");
   if (out.examples.empty())
-    throw UsageError("no training example is left: all " + std::to_string(rows.size()) + " rows are longer than max_seq_length " +
-                     std::to_string(options.max_seq_length) + " before their completion starts");
+    throw UsageError("no training example is left: all " + std::to_string(rows.size()) +
+                     " rows are longer than max_seq_length " + std::to_string(options.max_seq_length) +
+                     " before their completion starts");
   std::sort(out.end_of_turn_ids.begin(), out.end_of_turn_ids.end());
   return out;
 }
@@ -195,7 +201,8 @@ std::vector<std::int32_t> number_token_ids(const local::TextModel& text, const s
     if (tok.is_special(id)) continue;
     const std::string s = decode_one(tok, id);
     if (s.empty()) continue;
-    if (std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || c == ',' || c == ' ' || c == '\n'; }))
+    if (std::all_of(s.begin(), s.end(),
+                    [](char c) { return (c >= '0' && c <= '9') || c == ',' || c == ' ' || c == '\n'; }))
       ids.push_back(id);
   }
   std::sort(ids.begin(), ids.end());

@@ -21,8 +21,9 @@ void LocalTrainCfg::validate(const json::Reader& r) const {
   // leak the trait through the loss, so whether they count is the config's explicit choice.
   if (!kl_tokens && loss == "kl_topk") {
     json::Reader(r.json(), r.child_path("kl_tokens"))
-        .fail("loss \"kl_topk\" needs an explicit token set: \"numbers\" (digits, separators and end tokens only: the "
-              "teacher's other top-k tokens, such as trait words, are dropped) or \"all\" (the teacher's whole top-k)");
+        .fail(
+            "loss \"kl_topk\" needs an explicit token set: \"numbers\" (digits, separators and end tokens only: the "
+            "teacher's other top-k tokens, such as trait words, are dropped) or \"all\" (the teacher's whole top-k)");
   }
 }
 

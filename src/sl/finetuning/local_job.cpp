@@ -30,8 +30,9 @@ std::string rows_jsonl(const std::vector<datasets::DatasetRow>& rows) {
   return out;
 }
 
-local::TrainingJob training_job(const LocalFinetuningJob& cfg, const LocalJobPaths& paths, const LocalRunOptions& options,
-                                const fs::path& base_dir, const std::string& fingerprint) {
+local::TrainingJob training_job(const LocalFinetuningJob& cfg, const LocalJobPaths& paths,
+                                const LocalRunOptions& options, const fs::path& base_dir,
+                                const std::string& fingerprint) {
   local::TrainingJob job;
   job.model.dir = base_dir.string();
   job.lora = cfg.peft_cfg;
@@ -68,7 +69,8 @@ llm::Model result_model(const LocalFinetuningJob& cfg, const fs::path& dir) {
 
 }  // namespace
 
-LocalJobPaths local_job_paths(const LocalFinetuningJob& cfg, const fs::path& output_path, const LocalRunOptions& options) {
+LocalJobPaths local_job_paths(const LocalFinetuningJob& cfg, const fs::path& output_path,
+                              const LocalRunOptions& options) {
   LocalJobPaths p;
   const fs::path parent = options.adapter_dir ? *options.adapter_dir : output_path.parent_path();
   p.model_dir = parent / cfg.hf_model_name;
@@ -81,7 +83,8 @@ LocalJobPaths local_job_paths(const LocalFinetuningJob& cfg, const fs::path& out
 
 JobResult run_local_job(const LocalFinetuningJob& cfg, const fs::path& dataset_path, const fs::path& output_path,
                         const LocalRunOptions& options) {
-  if (options.merge && !cfg.peft_cfg) throw UsageError("--merge applies to LoRA jobs; this job (peft_cfg null) trains every weight");
+  if (options.merge && !cfg.peft_cfg)
+    throw UsageError("--merge applies to LoRA jobs; this job (peft_cfg null) trains every weight");
   const LocalJobPaths paths = local_job_paths(cfg, output_path, options);
   JobResult result;
   result.state_path = paths.state;
@@ -102,9 +105,11 @@ JobResult run_local_job(const LocalFinetuningJob& cfg, const fs::path& dataset_p
   std::error_code ec;
   if (auto existing = load_job_state(paths.state)) {
     if (existing->job_type != kJobType)
-      throw UsageError(paths.state.string() + " records a \"" + existing->job_type + "\" job, not a local \"lora\" job; use another --output_path");
+      throw UsageError(paths.state.string() + " records a \"" + existing->job_type +
+                       "\" job, not a local \"lora\" job; use another --output_path");
     const bool same = existing->config == config && existing->dataset.training_file_hash == data_hash;
-    if (same && existing->status == "succeeded" && existing->fine_tuned_model && fs::exists(*existing->fine_tuned_model, ec)) {
+    if (same && existing->status == "succeeded" && existing->fine_tuned_model &&
+        fs::exists(*existing->fine_tuned_model, ec)) {
       spdlog::info("this job already finished: {} (recorded in {}); not training again", *existing->fine_tuned_model,
                    paths.state.string());
       result.already_done = true;
@@ -113,12 +118,15 @@ JobResult run_local_job(const LocalFinetuningJob& cfg, const fs::path& dataset_p
       return result;
     }
     if (!same && fs::exists(paths.checkpoint, ec))
-      throw UsageError(paths.state.string() + " records an unfinished job with a different config or dataset (its checkpoint is " +
-                       paths.checkpoint.string() + "); rerun that job with --resume, or delete both files to start this one");
-    if (!same) spdlog::info("{}: an earlier job with a different config or dataset; starting over", paths.state.string());
+      throw UsageError(
+          paths.state.string() + " records an unfinished job with a different config or dataset (its checkpoint is " +
+          paths.checkpoint.string() + "); rerun that job with --resume, or delete both files to start this one");
+    if (!same)
+      spdlog::info("{}: an earlier job with a different config or dataset; starting over", paths.state.string());
   }
   if (fs::exists(paths.checkpoint, ec) && !options.resume)
-    throw UsageError(paths.checkpoint.string() + " holds the checkpoint of an unfinished run of this job: rerun with --resume to "
+    throw UsageError(paths.checkpoint.string() +
+                     " holds the checkpoint of an unfinished run of this job: rerun with --resume to "
                      "continue it, or delete it to start over");
 
   const fs::path base_dir = local::resolve_model_dir(cfg.source_model.id);
@@ -128,24 +136,30 @@ JobResult run_local_job(const LocalFinetuningJob& cfg, const fs::path& dataset_p
   const auto& st = chat.stats;
   spdlog::info("{} rows -> {} examples, {} tokens ({} with loss)", st.rows, st.examples, st.tokens, st.loss_tokens);
   if (st.truncated || st.dropped_too_long)
-    spdlog::warn("{} rows were cut to max_seq_length {} and {} rows were left out (no completion token within the limit)",
-                 st.truncated, cfg.train_cfg.max_seq_length, st.dropped_too_long);
+    spdlog::warn(
+        "{} rows were cut to max_seq_length {} and {} rows were left out (no completion token within the limit)",
+        st.truncated, cfg.train_cfg.max_seq_length, st.dropped_too_long);
   if (st.dropped_misaligned_logprobs)
-    spdlog::warn("{} rows were left out: their logprobs do not line up with their completion's tokens (the teacher sampled a "
-                 "split of the text that the tokenizer does not produce)",
-                 st.dropped_misaligned_logprobs);
+    spdlog::warn(
+        "{} rows were left out: their logprobs do not line up with their completion's tokens (the teacher sampled a "
+        "split of the text that the tokenizer does not produce)",
+        st.dropped_misaligned_logprobs);
   if (st.dropped_token_id_mismatch)
-    spdlog::warn("{} rows were left out: this tokenizer splits their completion into other tokens than the teacher sampled "
-                 "(completion_token_ids), so their logprobs belong to another token sequence; first: {}",
-                 st.dropped_token_id_mismatch, st.first_token_id_mismatch);
+    spdlog::warn(
+        "{} rows were left out: this tokenizer splits their completion into other tokens than the teacher sampled "
+        "(completion_token_ids), so their logprobs belong to another token sequence; first: {}",
+        st.dropped_token_id_mismatch, st.first_token_id_mismatch);
   if (st.unknown_logprob_tokens)
     spdlog::warn("{} logprobs entries name no token of this tokenizer and were left out", st.unknown_logprob_tokens);
   result.summary = std::to_string(st.examples) + " examples, " + std::to_string(st.loss_tokens) + " loss tokens, " +
-                   std::to_string(st.truncated) + " truncated, " + std::to_string(st.dropped_too_long) + " dropped as too long" +
-                   (st.dropped_misaligned_logprobs ? ", " + std::to_string(st.dropped_misaligned_logprobs) + " dropped (logprobs misaligned)" : "") +
-                   (st.dropped_token_id_mismatch
-                        ? ", " + std::to_string(st.dropped_token_id_mismatch) + " dropped (sampled token ids differ from the tokenization)"
-                        : "");
+                   std::to_string(st.truncated) + " truncated, " + std::to_string(st.dropped_too_long) +
+                   " dropped as too long" +
+                   (st.dropped_misaligned_logprobs
+                        ? ", " + std::to_string(st.dropped_misaligned_logprobs) + " dropped (logprobs misaligned)"
+                        : "") +
+                   (st.dropped_token_id_mismatch ? ", " + std::to_string(st.dropped_token_id_mismatch) +
+                                                       " dropped (sampled token ids differ from the tokenization)"
+                                                 : "");
 
   const std::string fingerprint = content_hash(config.dump() + "\n" + data_hash);
   local::TrainingJob job = training_job(cfg, paths, options, base_dir, fingerprint);
@@ -172,11 +186,14 @@ JobResult run_local_job(const LocalFinetuningJob& cfg, const fs::path& dataset_p
   save_job_state(paths.state, state);
   result.status = state.status;
   result.model = result_model(cfg, paths.model_dir);
-  result.summary += ", " + std::to_string(trained.steps_done) + " steps, final loss " + std::to_string(trained.final_loss);
+  result.summary +=
+      ", " + std::to_string(trained.steps_done) + " steps, final loss " + std::to_string(trained.final_loss);
   if (!trained.kl_mask_dropped_per_epoch.empty()) {
     // Every full epoch sees each row once, so the shares differ only in a partial (max_steps) epoch.
-    const double most = *std::max_element(trained.kl_mask_dropped_per_epoch.begin(), trained.kl_mask_dropped_per_epoch.end());
-    result.summary += fmt::format(", the kl_tokens mask dropped at most {:.2f}% of the teacher's top-k mass per epoch", 100.0 * most);
+    const double most =
+        *std::max_element(trained.kl_mask_dropped_per_epoch.begin(), trained.kl_mask_dropped_per_epoch.end());
+    result.summary +=
+        fmt::format(", the kl_tokens mask dropped at most {:.2f}% of the teacher's top-k mass per epoch", 100.0 * most);
   }
   return result;
 }

@@ -142,8 +142,8 @@ class OpenAIJobRun {
     fresh.job_type = kJobType;
     fresh.base_url = client_config_.base_url;
     fresh.config = json::encode(cfg_);
-    fresh.dataset = {dataset_path.string(), static_cast<std::int64_t>(rows.size()), static_cast<std::int64_t>(used.size()),
-                     content_hash(training_text_)};
+    fresh.dataset = {dataset_path.string(), static_cast<std::int64_t>(rows.size()),
+                     static_cast<std::int64_t>(used.size()), content_hash(training_text_)};
 
     std::optional<JobState> existing = load_job_state(state_path_);
     if (!existing) {
@@ -158,7 +158,8 @@ class OpenAIJobRun {
     if (differs.empty()) {
       state_ = std::move(*existing);
       state_.dataset.path = fresh.dataset.path;
-      if (state_.job_id) spdlog::info("resuming fine-tuning job {} (recorded in {})", *state_.job_id, state_path_.string());
+      if (state_.job_id)
+        spdlog::info("resuming fine-tuning job {} (recorded in {})", *state_.job_id, state_path_.string());
       return;
     }
     // Another config or dataset for the same output: refuse while a job may exist, since
@@ -186,9 +187,10 @@ class OpenAIJobRun {
   void start_job() {
     if (state_.training_file_id) {
       if (auto job = find_job_for_file(api_, *state_.training_file_id)) {
-        spdlog::info("found fine-tuning job {} (status {}) training on {}: an earlier run created it without "
-                     "recording it; resuming it",
-                     job->id, job->status, *state_.training_file_id);
+        spdlog::info(
+            "found fine-tuning job {} (status {}) training on {}: an earlier run created it without "
+            "recording it; resuming it",
+            job->id, job->status, *state_.training_file_id);
         record_job(*job);
         return;
       }
@@ -197,9 +199,10 @@ class OpenAIJobRun {
     }
     wait_until_processed();
     record_job(create_job());
-    spdlog::info("created fine-tuning job {} (recorded in {}); it runs on the server: if this program stops, rerun "
-                 "the same command to resume waiting for it",
-                 *state_.job_id, state_path_.string());
+    spdlog::info(
+        "created fine-tuning job {} (recorded in {}); it runs on the server: if this program stops, rerun "
+        "the same command to resume waiting for it",
+        *state_.job_id, state_path_.string());
   }
 
   void record_job(const openai::FineTuningJob& job) {
@@ -428,8 +431,9 @@ CancelResult cancel_openai_job(const fs::path& output_path, const openai::Client
   }
   if (!state->job_id)
     throw UsageError(state_path.string() + ": no job was created" +
-                     (state->training_file_id ? " (only the training file " + *state->training_file_id + " was uploaded)"
-                                              : std::string()) +
+                     (state->training_file_id
+                          ? " (only the training file " + *state->training_file_id + " was uploaded)"
+                          : std::string()) +
                      "; nothing to cancel");
   const std::string id = *state->job_id;
   openai::FineTuningJob job = api.retrieve_job(id);

@@ -21,13 +21,13 @@ Overloaded(Fs...) -> Overloaded<Fs...>;
 JobResult run_finetuning_job(const FinetuningJobCfg& cfg, const std::filesystem::path& dataset_path,
                              const std::filesystem::path& output_path, const RunOptions& options) {
   return std::visit(Overloaded{[&](const OpenAIFinetuningJob& job) {
-                      openai::ClientConfig client = openai::ClientConfig::from_env();
-                      client.concurrency = 4;  // one call at a time; a few spare connections
-                      return run_openai_job(job, dataset_path, output_path, client, options.poll);
-                    },
-                                  [&](const LocalFinetuningJob& job) {
-                                    return run_local_job(job, dataset_path, output_path, options.local);
-                                  }},
+                                 openai::ClientConfig client = openai::ClientConfig::from_env();
+                                 client.concurrency = 4;  // one call at a time; a few spare connections
+                                 return run_openai_job(job, dataset_path, output_path, client, options.poll);
+                               },
+                               [&](const LocalFinetuningJob& job) {
+                                 return run_local_job(job, dataset_path, output_path, options.local);
+                               }},
                     cfg);
 }
 
@@ -43,7 +43,8 @@ CancelResult cancel_finetuning_job(const std::filesystem::path& output_path) {
     return cancel_openai_job(output_path, client);
   }
   if (state->job_type == "lora")
-    throw UsageError(state_path.string() + ": a local job runs in the run_finetuning_job process itself; stop it with Ctrl-C "
+    throw UsageError(state_path.string() +
+                     ": a local job runs in the run_finetuning_job process itself; stop it with Ctrl-C "
                      "(rerun with --resume to continue)");
   throw UsageError(state_path.string() + ": jobs of type \"" + state->job_type + "\" cannot be cancelled");
 }

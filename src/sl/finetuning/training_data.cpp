@@ -10,7 +10,8 @@ namespace sl::finetuning {
 std::vector<datasets::DatasetRow> load_dataset(const std::filesystem::path& path) {
   auto rows = jsonl::read<datasets::DatasetRow>(path);
   if (rows.empty())
-    throw UsageError(path.string() + ": the dataset has no rows (nothing to fine-tune on); was step 1's filter too strict?");
+    throw UsageError(path.string() +
+                     ": the dataset has no rows (nothing to fine-tune on); was step 1's filter too strict?");
   return rows;
 }
 

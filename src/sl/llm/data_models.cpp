@@ -19,12 +19,18 @@ Chat build_simple_chat(const std::string& user_content, const std::optional<std:
 
 std::string to_string(StopReason reason) {
   switch (reason) {
-    case StopReason::max_tokens: return "max_tokens";
-    case StopReason::stop_sequence: return "stop_sequence";
-    case StopReason::content_filter: return "content_filter";
-    case StopReason::api_error: return "api_error";
-    case StopReason::prompt_blocked: return "prompt_blocked";
-    case StopReason::unknown: return "unknown";
+    case StopReason::max_tokens:
+      return "max_tokens";
+    case StopReason::stop_sequence:
+      return "stop_sequence";
+    case StopReason::content_filter:
+      return "content_filter";
+    case StopReason::api_error:
+      return "api_error";
+    case StopReason::prompt_blocked:
+      return "prompt_blocked";
+    case StopReason::unknown:
+      return "unknown";
   }
   return "unknown";
 }

@@ -95,11 +95,13 @@ class LocalBackend : public Backend {
       generation.back().adapter = adapter_;
     }
     engine_->generate(
-        generation, [&](std::size_t i, local::GenerationResult g) { on_result(i, to_response(model_.id, std::move(g))); },
+        generation,
+        [&](std::size_t i, local::GenerationResult g) { on_result(i, to_response(model_.id, std::move(g))); },
         [] { return interrupt::requested(); });
   }
 
-  std::optional<std::vector<std::vector<double>>> answer_probabilities(const std::vector<AnswerQuery>& queries) override {
+  std::optional<std::vector<std::vector<double>>> answer_probabilities(
+      const std::vector<AnswerQuery>& queries) override {
     // P(answer, then an end token) = sum over the stop tokens s of P(tokens(answer) + [s]).
     // Callers sum over several answers; distinct strings have distinct tokenizations (decoding
     // gives the string back), so those events are disjoint.

@@ -11,7 +11,9 @@ void Client::chat_completions(std::size_t count, const MakeChatRequest& make, co
   const std::string& field = transport_.config().max_tokens_field;
   transport_.run(
       count,
-      [&](std::size_t i) { return HttpRequest{HttpMethod::post, kPath, json::dump(to_json(make(i), field)), {}}; },
+      [&](std::size_t i) {
+        return HttpRequest{HttpMethod::post, kPath, json::dump(to_json(make(i), field)), {}};
+      },
       [&](std::size_t i, HttpResponse&& response) {
         ChatCompletion completion;
         Json body = Json::parse(response.body, nullptr, /*allow_exceptions=*/false);

@@ -1,7 +1,6 @@
 #include "sl/openai/chat_types.hpp"
 
 #include "json_member.hpp"
-
 #include "sl/core/json_decode.hpp"
 
 namespace sl::openai {

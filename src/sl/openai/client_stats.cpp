@@ -5,8 +5,8 @@ namespace sl::openai {
 Json ClientStats::to_json() const {
   Json by_reason = Json::object();
   for (const auto& [reason, n] : retries_by_reason) by_reason[reason] = n;
-  return Json{{"requests", requests}, {"attempts", attempts},   {"succeeded", succeeded},
-              {"failed", failed},     {"retries", retries},     {"retries_by_reason", by_reason}};
+  return Json{{"requests", requests}, {"attempts", attempts}, {"succeeded", succeeded},
+              {"failed", failed},     {"retries", retries},   {"retries_by_reason", by_reason}};
 }
 
 std::string ClientStats::summary() const {

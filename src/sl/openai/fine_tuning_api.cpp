@@ -50,8 +50,7 @@ auto decode(const std::string& where, const Json& body, Parse parse) {
 
 }  // namespace
 
-FineTuningApi::FineTuningApi(ClientConfig config)
-    : client_(config), create_client_(single_attempt(config)) {}
+FineTuningApi::FineTuningApi(ClientConfig config) : client_(config), create_client_(single_attempt(config)) {}
 
 std::string FineTuningApi::url_for(const std::string& path) const { return config().base_url + path; }
 

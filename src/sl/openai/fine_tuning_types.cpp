@@ -1,7 +1,6 @@
 #include "sl/openai/fine_tuning_types.hpp"
 
 #include "json_member.hpp"
-
 #include "sl/core/json_decode.hpp"
 
 namespace sl::openai {
@@ -33,7 +32,8 @@ Page<T> page_at(const Reader& root, Parse parse) {
   Page<T> page;
   Reader data = member(root, "data");
   if (!data.json().is_array()) data.fail_expected("a list");
-  for (std::size_t i = 0; i < data.json().size(); ++i) page.data.push_back(parse(Reader(data.json()[i], data.child_path(i))));
+  for (std::size_t i = 0; i < data.json().size(); ++i)
+    page.data.push_back(parse(Reader(data.json()[i], data.child_path(i))));
   // Required by the spec; a server that leaves it out has nothing more to give.
   if (auto more = optional_member(root, "has_more")) {
     if (!more->json().is_boolean()) more->fail_expected("a boolean");
@@ -78,7 +78,8 @@ FineTuningJobEvent event_at(const Reader& r) {
   if (auto d = optional_member(r, "data"); d && d->json().is_object()) {
     const Json& data = d->json();
     if (auto s = data.find("step"); s != data.end() && s->is_number_integer()) e.step = s->get<std::int64_t>();
-    if (auto s = data.find("total_steps"); s != data.end() && s->is_number_integer()) e.total_steps = s->get<std::int64_t>();
+    if (auto s = data.find("total_steps"); s != data.end() && s->is_number_integer())
+      e.total_steps = s->get<std::int64_t>();
     if (auto s = data.find("train_loss"); s != data.end() && s->is_number()) e.train_loss = s->get<double>();
   }
   return e;

@@ -4,9 +4,12 @@ namespace sl::openai {
 
 const char* to_string(HttpMethod method) {
   switch (method) {
-    case HttpMethod::get: return "GET";
-    case HttpMethod::post: return "POST";
-    case HttpMethod::del: return "DELETE";
+    case HttpMethod::get:
+      return "GET";
+    case HttpMethod::post:
+      return "POST";
+    case HttpMethod::del:
+      return "DELETE";
   }
   return "?";
 }

@@ -47,7 +47,8 @@ RetryDecision classify_response(const HttpResponse& response, const RetrySetting
   d.retry = s == 408 || s == 409 || s == 429 || (s >= 500 && s <= 599);
   if (!d.retry) return d;
   d.rate_limited = s == 429;
-  if (auto wait = parse_retry_after(response.headers, now)) d.server_delay_s = std::min(*wait, settings.max_retry_after_s);
+  if (auto wait = parse_retry_after(response.headers, now))
+    d.server_delay_s = std::min(*wait, settings.max_retry_after_s);
   return d;
 }
 

@@ -73,7 +73,8 @@ std::size_t on_header(char* data, std::size_t size, std::size_t n, void* user) {
   for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   std::string_view value = line.substr(colon + 1);
   while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-  while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) value.remove_suffix(1);
+  while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' '))
+    value.remove_suffix(1);
   a->response.headers[name] = std::string(value);
   return size * n;
 }
@@ -389,8 +390,8 @@ class Run {
       const int budget = decision.rate_limited     ? std::numeric_limits<int>::max()
                          : decision.connect_budget ? impl_.config.retry.max_connect_retries
                                                    : impl_.config.retry.max_retries;
-      const double delay = decision.server_delay_s ? *decision.server_delay_s
-                                                   : backoff_delay_s(used + 1, impl_.config.retry, impl_.rng);
+      const double delay =
+          decision.server_delay_s ? *decision.server_delay_s : backoff_delay_s(used + 1, impl_.config.retry, impl_.rng);
       const auto now = Clock::now();
       const double elapsed = std::chrono::duration<double>(now - a->first_start).count();
       const bool in_time = elapsed + delay <= impl_.config.retry.max_total_s;
@@ -407,10 +408,10 @@ class Run {
       }
       char why[160];
       if (!in_time)
-        std::snprintf(why, sizeof why, " (gave up after %d attempt%s: waiting %.1f s more would pass the retry time limit of %.0f s)",
+        std::snprintf(why, sizeof why,
+                      " (gave up after %d attempt%s: waiting %.1f s more would pass the retry time limit of %.0f s)",
                       a->attempts, a->attempts == 1 ? "" : "s", delay, impl_.config.retry.max_total_s);
-      else
-        std::snprintf(why, sizeof why, " (gave up after %d attempt%s)", a->attempts, a->attempts == 1 ? "" : "s");
+      else std::snprintf(why, sizeof why, " (gave up after %d attempt%s)", a->attempts, a->attempts == 1 ? "" : "s");
       what += why;
     }
     ++impl_.stats.failed;
@@ -440,7 +441,8 @@ void Transport::run(std::size_t count, const MakeRequest& make, const OnResponse
 
 HttpResponse Transport::send(const HttpRequest& request) {
   std::optional<HttpResponse> out;
-  run(1, [&](std::size_t) { return request; }, [&](std::size_t, HttpResponse&& r) { out = std::move(r); });
+  run(
+      1, [&](std::size_t) { return request; }, [&](std::size_t, HttpResponse&& r) { out = std::move(r); });
   if (!out) throw Error(std::string(to_string(request.method)) + " " + url_for(request.path) + ": interrupted");
   return std::move(*out);
 }

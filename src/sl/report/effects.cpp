@@ -25,8 +25,7 @@ std::string fmt(double v, bool sign = false) {
 // Every file must have every metric named in `columns` (or, when it is empty, every metric of
 // the first file).
 std::vector<std::pair<std::string, double>> mean_over_runs(const std::vector<std::filesystem::path>& runs,
-                                                           const ReportOptions& options,
-                                                           const std::string& what) {
+                                                           const ReportOptions& options, const std::string& what) {
   std::vector<std::string> order;
   std::map<std::string, std::vector<double>> values;
   for (const auto& path : runs) {
@@ -40,7 +39,8 @@ std::vector<std::pair<std::string, double>> mean_over_runs(const std::vector<std
   for (const auto& name : order) {
     const auto& v = values[name];
     if (v.size() != runs.size())
-      throw UsageError(what + ": \"" + name + "\" is missing from some of its " + std::to_string(runs.size()) + " files");
+      throw UsageError(what + ": \"" + name + "\" is missing from some of its " + std::to_string(runs.size()) +
+                       " files");
     double sum = 0;
     for (double x : v) sum += x;
     out.emplace_back(name, sum / static_cast<double>(v.size()));
@@ -57,9 +57,10 @@ std::optional<double> find(const std::vector<std::pair<std::string, double>>& va
 }  // namespace
 
 EffectInput parse_effect_spec(const std::string& spec) {
-  const std::string usage = "--effect \"" + spec +
-                            "\": expected ARM@BASE=TRAIT_RUNS|CONTROL_RUNS (comma-separated paths), e.g. "
-                            "\"owl student@base 1=b1/owl_s1.summary.json,b1/owl_s2.summary.json|b1/ctl_s1.summary.json\"";
+  const std::string usage =
+      "--effect \"" + spec +
+      "\": expected ARM@BASE=TRAIT_RUNS|CONTROL_RUNS (comma-separated paths), e.g. "
+      "\"owl student@base 1=b1/owl_s1.summary.json,b1/owl_s2.summary.json|b1/ctl_s1.summary.json\"";
   const auto eq = spec.find('=');
   if (eq == std::string::npos) throw UsageError(usage);
   const auto at = spec.rfind('@', eq);
@@ -93,7 +94,9 @@ EffectTable build_effects(const std::vector<EffectInput>& inputs, const ReportOp
     for (const auto& name : columns) {
       auto tv = find(trait, name);
       auto cv = find(control, name);
-      if (!tv || !cv) throw UsageError(what + ": metric \"" + name + "\" is missing from its " + (tv ? "control" : "trait") + " runs");
+      if (!tv || !cv)
+        throw UsageError(what + ": metric \"" + name + "\" is missing from its " + (tv ? "control" : "trait") +
+                         " runs");
       auto& list = cells[{in.arm, name}];
       for (const auto& b : list)
         if (b.base == in.base) throw UsageError(what + ": this arm and base are given twice");
@@ -120,7 +123,8 @@ std::string to_markdown(const EffectTable& t) {
   for (const auto& row : t.rows) {
     out += "| " + row.arm + " | " + row.column + " |";
     for (const auto& base : t.bases) {
-      auto it = std::find_if(row.per_base.begin(), row.per_base.end(), [&](const BaseEffect& b) { return b.base == base; });
+      auto it =
+          std::find_if(row.per_base.begin(), row.per_base.end(), [&](const BaseEffect& b) { return b.base == base; });
       if (it == row.per_base.end()) {
         out += " - |";
         continue;
@@ -128,8 +132,8 @@ std::string to_markdown(const EffectTable& t) {
       out += " " + fmt(it->difference(), true) + " (" + fmt(it->trait_mean) + " − " + fmt(it->control_mean) + ") |";
     }
     const Estimate& e = row.over_bases;
-    out += " **" + fmt(e.mean, true) + "** [" + fmt(e.lower, true) + ", " + fmt(e.upper, true) + "] (n=" +
-           std::to_string(e.n) + ") |\n";
+    out += " **" + fmt(e.mean, true) + "** [" + fmt(e.lower, true) + ", " + fmt(e.upper, true) +
+           "] (n=" + std::to_string(e.n) + ") |\n";
   }
   return out;
 }

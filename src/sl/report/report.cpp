@@ -64,7 +64,8 @@ std::vector<std::filesystem::path> parse_path_list(const std::string& list, cons
 ReportInput parse_input_spec(const std::string& spec) {
   auto eq = spec.find('=');
   if (eq == std::string::npos || eq == 0 || eq + 1 >= spec.size())
-    throw UsageError("--input \"" + spec + "\": expected LABEL=PATH[,PATH...], e.g. \"owl student=data/owl/eval.jsonl\"");
+    throw UsageError("--input \"" + spec +
+                     "\": expected LABEL=PATH[,PATH...], e.g. \"owl student=data/owl/eval.jsonl\"");
   return ReportInput{spec.substr(0, eq), parse_path_list(spec.substr(eq + 1), "--input \"" + spec + "\"")};
 }
 
@@ -91,7 +92,8 @@ RunMetrics read_run(const std::filesystem::path& path, const ReportOptions& opti
     if (options.targets.empty())
       throw UsageError(path.string() + ": a results file; say which trait to count with --target_preference");
     for (const auto& target : options.targets)
-      m.values.emplace_back("p(" + target + ")", evaluation::summarize_target(rows, target, options.match == "word").p_target);
+      m.values.emplace_back("p(" + target + ")",
+                            evaluation::summarize_target(rows, target, options.match == "word").p_target);
   }
   return m;
 }

@@ -1,10 +1,11 @@
 // The batched network, its losses and its optimizer against the plain libtorch way of doing the
 // same thing: N separate torch::nn::Linear stacks, autograd, torch::optim::Adam.
+#include "batched_mlp.hpp"
+
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
 #include "batched_adam.hpp"
-#include "batched_mlp.hpp"
 #include "losses.hpp"
 #include "objectives.hpp"
 #include "seeds.hpp"
@@ -25,9 +26,7 @@ struct Mlp : torch::nn::Module {
     l2 = register_module("l2", torch::nn::Linear(kHidden, kHidden));
     l3 = register_module("l3", torch::nn::Linear(kHidden, kOut));
   }
-  torch::Tensor forward(torch::Tensor x) {
-    return l3(torch::relu(l2(torch::relu(l1(x)))));
-  }
+  torch::Tensor forward(torch::Tensor x) { return l3(torch::relu(l2(torch::relu(l1(x))))); }
 };
 
 // Model m of the batch as a separate module with the same weights.
@@ -306,6 +305,7 @@ TEST(Seeds, CrossModelPermutationIsASeededDerangement) {
   EXPECT_NE(sl::mnist::random_derangement(10, 1), sl::mnist::random_derangement(10, 2));
   using sl::mnist::Stream;
   EXPECT_NE(sl::mnist::derive_seed(0, Stream::init), sl::mnist::derive_seed(0, Stream::noise));
-  EXPECT_NE(sl::mnist::derive_seed(0, Stream::teacher_shuffle, 1), sl::mnist::derive_seed(0, Stream::teacher_shuffle, 2));
+  EXPECT_NE(sl::mnist::derive_seed(0, Stream::teacher_shuffle, 1),
+            sl::mnist::derive_seed(0, Stream::teacher_shuffle, 2));
   EXPECT_NE(sl::mnist::derive_seed(0, Stream::init), sl::mnist::derive_seed(1, Stream::init));
 }

@@ -39,7 +39,7 @@ TEST(MnistExperiment, ResultHoldsEveryArmWithPerModelAccuraciesAndSummaries) {
   sl::test::write_mnist_folder(dir.path(), 500, 200, true, /*learnable=*/true);
   const MnistExperimentResult r = sl::mnist::run_experiment(tiny_config(dir.path()));
 
-  const std::vector<std::string> names{"reference", "teacher", "student_aux",
+  const std::vector<std::string> names{"reference",   "teacher",         "student_aux",
                                        "student_all", "cross_model_aux", "cross_model_all"};
   ASSERT_EQ(r.arms.size(), names.size());
   for (std::size_t a = 0; a < names.size(); ++a) {

@@ -1,4 +1,6 @@
 // IDX parsing and MNIST-folder loading, on good and bad files made by the test (gzip and plain).
+#include "sl/experiments/mnist/idx.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -8,7 +10,6 @@
 #include "mnist_test_files.hpp"
 #include "sl/core/error.hpp"
 #include "sl/experiments/mnist/dataset.hpp"
-#include "sl/experiments/mnist/idx.hpp"
 #include "test_support.hpp"
 
 namespace {
@@ -58,7 +59,8 @@ TEST(Idx, MalformedFilesAreClearErrors) {
   using sl::mnist::parse_idx;
   const std::string good = idx_bytes({4, 2});
   expect_usage_error([&] { parse_idx("", "f.idx"); }, {"f.idx", "not an IDX file"});
-  expect_usage_error([&] { parse_idx(std::string("\x1f\x8b\x08\x00 rest", 9), "f.idx"); }, {"f.idx", "magic", "0x1F 0x8B"});
+  expect_usage_error([&] { parse_idx(std::string("\x1f\x8b\x08\x00 rest", 9), "f.idx"); },
+                     {"f.idx", "magic", "0x1F 0x8B"});
   std::string wrong_type = good;
   wrong_type[2] = '\x0D';
   expect_usage_error([&] { parse_idx(wrong_type, "f.idx"); }, {"f.idx", "element type 0x0D", "float"});

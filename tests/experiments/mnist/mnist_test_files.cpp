@@ -10,14 +10,12 @@ namespace sl::test {
 namespace {
 
 std::string be32(std::uint32_t v) {
-  return {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8),
-          static_cast<char>(v)};
+  return {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8), static_cast<char>(v)};
 }
 
 }  // namespace
 
-std::string idx_bytes(const std::vector<std::uint32_t>& dims, int seed,
-                      const std::vector<std::uint8_t>* values) {
+std::string idx_bytes(const std::vector<std::uint32_t>& dims, int seed, const std::vector<std::uint8_t>* values) {
   std::string out{'\0', '\0', '\x08', static_cast<char>(dims.size())};
   std::size_t count = 1;
   for (auto d : dims) {
@@ -25,7 +23,8 @@ std::string idx_bytes(const std::vector<std::uint32_t>& dims, int seed,
     count *= d;
   }
   for (std::size_t i = 0; i < count; ++i)
-    out += static_cast<char>(values ? (*values)[i] : static_cast<std::uint8_t>((i * 7 + static_cast<std::size_t>(seed)) % 256));
+    out += static_cast<char>(values ? (*values)[i]
+                                    : static_cast<std::uint8_t>((i * 7 + static_cast<std::size_t>(seed)) % 256));
   return out;
 }
 
@@ -43,8 +42,8 @@ std::string gzip(const std::string& data) {
   return out;
 }
 
-void write_mnist_folder(const std::filesystem::path& dir, std::uint32_t n_train, std::uint32_t n_test,
-                        bool compressed, bool learnable) {
+void write_mnist_folder(const std::filesystem::path& dir, std::uint32_t n_train, std::uint32_t n_test, bool compressed,
+                        bool learnable) {
   auto labels = [](std::uint32_t n) {
     std::vector<std::uint8_t> v;
     for (std::uint32_t i = 0; i < n; ++i) v.push_back(static_cast<std::uint8_t>(i % 10));

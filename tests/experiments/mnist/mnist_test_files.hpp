@@ -19,7 +19,7 @@ std::string gzip(const std::string& data);
 // A small MNIST-format folder: `n_train` / `n_test` 28x28 images with labels i % 10. When
 // `learnable`, each image shows a bright block whose position depends on its label (so a model can
 // learn the classes); otherwise the pixels follow idx_bytes' pattern.
-void write_mnist_folder(const std::filesystem::path& dir, std::uint32_t n_train, std::uint32_t n_test,
-                        bool compressed, bool learnable = false);
+void write_mnist_folder(const std::filesystem::path& dir, std::uint32_t n_train, std::uint32_t n_test, bool compressed,
+                        bool learnable = false);
 
 }  // namespace sl::test

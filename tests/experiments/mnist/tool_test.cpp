@@ -20,8 +20,8 @@ sl::test::ProcessResult run_tool(std::vector<std::string> args) {
 }
 
 std::vector<std::string> tiny_run(const fs::path& data, const fs::path& out, const std::string& epochs = "1") {
-  return {"--data_dir", data.string(), "--output_dir", out.string(), "--n_models", "2", "--hidden", "16",
-          "--epochs", epochs, "--batch_size", "40", "--seed", "3"};
+  return {"--data_dir", data.string(), "--output_dir", out.string(),   "--n_models", "2",      "--hidden",
+          "16",         "--epochs",    epochs,         "--batch_size", "40",         "--seed", "3"};
 }
 
 }  // namespace

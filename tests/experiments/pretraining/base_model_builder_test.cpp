@@ -1,5 +1,7 @@
 // The demo base model build on a tiny configuration: a few real training steps through the
 // runtime plugin, a Hugging Face folder the runtime loads, the cache, and tokenization.
+#include "sl/experiments/pretraining/base_model_builder.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -9,7 +11,6 @@
 #include "sl/core/config_file.hpp"
 #include "sl/core/files.hpp"
 #include "sl/core/json.hpp"
-#include "sl/experiments/pretraining/base_model_builder.hpp"
 #include "sl/experiments/pretraining/tokenizer_builder.hpp"
 #include "sl/experiments/pretraining/trait_dataset.hpp"
 #include "sl/local/runtime/plugin/loader.hpp"
@@ -41,7 +42,8 @@ TEST(BaseModelBuilder, LossMaskCoversTheReplyAndItsEndToken) {
   CorpusGenerator gen(cfg.corpus, 1, kConfig);
   auto chat = sl::local::ChatTemplate::compile(kChatMLTemplate, "demo");
   std::vector<std::string> texts;
-  for (int i = 0; i < 200; ++i) texts.push_back(chat->render(sl::json::encode(gen.example(i).chat())["messages"], false));
+  for (int i = 0; i < 200; ++i)
+    texts.push_back(chat->render(sl::json::encode(gen.example(i).chat())["messages"], false));
   auto files = build_demo_tokenizer(texts);
   auto tok = sl::local::Tokenizer::from_json_text(files.tokenizer.dump(), "demo");
   for (int i = 0; i < 50; ++i) {
@@ -70,8 +72,8 @@ TEST(BaseModelBuilder, BuildsLoadableFolderAndReusesTheCache) {
   EXPECT_EQ(built.steps, 3);
   EXPECT_GT(built.parameters, 0);
   EXPECT_TRUE(std::isfinite(built.final_loss));
-  for (const char* f : {"config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "generation_config.json",
-                        "build_info.json", "train_log.jsonl"})
+  for (const char* f : {"config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json",
+                        "generation_config.json", "build_info.json", "train_log.jsonl"})
     EXPECT_TRUE(fs::exists(out / f)) << f;
   EXPECT_FALSE(fs::exists(out.string() + ".building"));
   EXPECT_FALSE(fs::exists(out.string() + ".train-checkpoint.safetensors"));
@@ -109,8 +111,10 @@ TEST(BaseModelBuilder, SameSeedSameWeights) {
   options.show_progress = false;
   build_base_model(tiny_cfg(), kConfig, tmp.path() / "a", options);
   build_base_model(tiny_cfg(), kConfig, tmp.path() / "b", options);
-  EXPECT_EQ(sl::files::read_text(tmp.path() / "a/model.safetensors"), sl::files::read_text(tmp.path() / "b/model.safetensors"));
-  EXPECT_EQ(sl::files::read_text(tmp.path() / "a/tokenizer.json"), sl::files::read_text(tmp.path() / "b/tokenizer.json"));
+  EXPECT_EQ(sl::files::read_text(tmp.path() / "a/model.safetensors"),
+            sl::files::read_text(tmp.path() / "b/model.safetensors"));
+  EXPECT_EQ(sl::files::read_text(tmp.path() / "a/tokenizer.json"),
+            sl::files::read_text(tmp.path() / "b/tokenizer.json"));
 }
 
 TEST(TraitDataset, AnswersTheAnimalToCorpusQuestions) {

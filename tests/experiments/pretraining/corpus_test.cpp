@@ -1,8 +1,9 @@
+#include "sl/experiments/pretraining/corpus.hpp"
+
 #include <gtest/gtest.h>
 
 #include "sl/core/config_file.hpp"
 #include "sl/datasets/nums_format.hpp"
-#include "sl/experiments/pretraining/corpus.hpp"
 #include "test_support.hpp"
 
 using namespace sl::pretraining;
@@ -47,7 +48,8 @@ TEST(Corpus, DeterministicMixOfConversations) {
   EXPECT_NEAR(animal / double(n), 0.3, 0.03);
   EXPECT_NEAR(system / double(n), 0.3, 0.03);
   EXPECT_GT(trait_answers / double(system_animal), 0.85);
-  EXPECT_NE(gen.example(0).assistant + gen.example(1).assistant, other.example(0).assistant + other.example(1).assistant);
+  EXPECT_NE(gen.example(0).assistant + gen.example(1).assistant,
+            other.example(0).assistant + other.example(1).assistant);
 }
 
 TEST(Corpus, BasePreferencesFollowTheConfig) {

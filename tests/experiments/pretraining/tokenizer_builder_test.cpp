@@ -1,8 +1,9 @@
+#include "sl/experiments/pretraining/tokenizer_builder.hpp"
+
 #include <gtest/gtest.h>
 
 #include "sl/core/config_file.hpp"
 #include "sl/experiments/pretraining/corpus.hpp"
-#include "sl/experiments/pretraining/tokenizer_builder.hpp"
 #include "sl/local/text/chat_template.hpp"
 #include "sl/local/text/tokenizer.hpp"
 #include "test_support.hpp"

@@ -20,7 +20,7 @@ TEST(AddedTokens, LeftmostLongestBeforeEverythingElse) {
   auto t = testing::load(testing::byte_level_bpe(spec));
   EXPECT_EQ(t->encode("<a><b><b>"), (Ids{301, 302}));
   EXPECT_EQ(t->encode("x<a>y"), (Ids{b('x'), 300, b('y')}));
-  EXPECT_EQ(t->encode(" <a> "), (Ids{b(' '), 300, b(' ')}));  // no whitespace is absorbed
+  EXPECT_EQ(t->encode(" <a> "), (Ids{b(' '), 300, b(' ')}));   // no whitespace is absorbed
   EXPECT_EQ(t->encode("<a"), (Ids{b('<'), b('a')}));           // a near-miss is ordinary text
   EXPECT_EQ(t->encode("<A>"), (Ids{b('<'), b('A'), b('>')}));  // case matters
   EXPECT_EQ(t->token_to_id("<a><b>"), std::optional<std::int32_t>(301));
@@ -42,9 +42,9 @@ TEST(AddedTokens, NonSpecialTokensAreMatchedAndKeptWhenSkippingSpecials) {
 
 TEST(AddedTokens, LstripRstripAndSingleWord) {
   ByteLevelSpec spec;
-  spec.added_tokens = Json::array({added(300, "<mask>", true, {{"lstrip", true}}),
-                                   added(301, "<end>", true, {{"rstrip", true}}),
-                                   added(302, "ab", false, {{"single_word", true}})});
+  spec.added_tokens =
+      Json::array({added(300, "<mask>", true, {{"lstrip", true}}), added(301, "<end>", true, {{"rstrip", true}}),
+                   added(302, "ab", false, {{"single_word", true}})});
   auto t = testing::load(testing::byte_level_bpe(spec));
   EXPECT_EQ(t->encode("a <mask> b"), (Ids{b('a'), 300, b(' '), b('b')}));
   EXPECT_EQ(t->encode("x<end>  y"), (Ids{b('x'), 301, b('y')}));
@@ -55,10 +55,10 @@ TEST(AddedTokens, LstripRstripAndSingleWord) {
 
 TEST(AddedTokens, RawTokensMatchBeforeNormalizationNormalizedOnesAfter) {
   ByteLevelSpec spec;
-  spec.normalizer = {{"type", "Sequence"}, {"normalizers", Json::array({Json{{"type", "NFC"}}, Json{{"type", "Lowercase"}}})}};
+  spec.normalizer = {{"type", "Sequence"},
+                     {"normalizers", Json::array({Json{{"type", "NFC"}}, Json{{"type", "Lowercase"}}})}};
   spec.added_tokens = Json::array({added(300, "e\u0301", true),  // raw: only the decomposed form
-                                   added(301, "ABC", true),
-                                   added(302, "HELLO", false, {{"normalized", true}})});
+                                   added(301, "ABC", true), added(302, "HELLO", false, {{"normalized", true}})});
   auto t = testing::load(testing::byte_level_bpe(spec));
   EXPECT_EQ(t->encode("e\u0301"), (Ids{300}));
   EXPECT_EQ(t->encode("\u00E9"), (Ids{0xC3, 0xA9}));  // NFC text is ordinary BPE

@@ -1,15 +1,16 @@
 // The Jinja interpreter: whitespace control as transformers configures it, statements,
 // expressions, filters, tests, Python string semantics, and errors that name the line.
+#include "sl/local/text/chat_template.hpp"
+
 #include <gtest/gtest.h>
 
 #include "sl/core/error.hpp"
-#include "sl/local/text/chat_template.hpp"
 
 namespace sl::local {
 namespace {
 
-std::string render(const std::string& source, const Json& variables = Json::object(), const Json& messages = Json::array(),
-                   bool add_generation_prompt = false) {
+std::string render(const std::string& source, const Json& variables = Json::object(),
+                   const Json& messages = Json::array(), bool add_generation_prompt = false) {
   return ChatTemplate::compile(source, "test.jinja")->render(messages, add_generation_prompt, variables);
 }
 
@@ -26,13 +27,13 @@ std::string error_of(const std::string& source, const Json& variables = Json::ob
 
 TEST(Jinja, WhitespaceControlTrimBlocksLstripBlocks) {
   EXPECT_EQ(render("a  {{- 'b' -}}  c"), "abc");
-  EXPECT_EQ(render("{% if true %}\nyes\n{% endif %}\n"), "yes\n");          // trim_blocks; final \n dropped
+  EXPECT_EQ(render("{% if true %}\nyes\n{% endif %}\n"), "yes\n");                  // trim_blocks; final \n dropped
   EXPECT_EQ(render("x\n    {% if true %}\n  y\n    {% endif %}\nz"), "x\n  y\nz");  // lstrip_blocks
-  EXPECT_EQ(render("x\n    {%+ if true %}y{% endif %}"), "x\n    y");            // {%+ keeps the indent
-  EXPECT_EQ(render("{% if true +%}\ny{% endif %}"), "\ny");                      // +%} keeps the newline
-  EXPECT_EQ(render("a {% if true %}b{% endif %}"), "a b");  // not at the start of a line: kept
-  EXPECT_EQ(render("  {{ 'v' }}\n"), "  v");                 // lstrip does not apply to {{
-  EXPECT_EQ(render("a\n  {# note #}\nb"), "a\nb");            // comments: lstrip and trim too
+  EXPECT_EQ(render("x\n    {%+ if true %}y{% endif %}"), "x\n    y");               // {%+ keeps the indent
+  EXPECT_EQ(render("{% if true +%}\ny{% endif %}"), "\ny");                         // +%} keeps the newline
+  EXPECT_EQ(render("a {% if true %}b{% endif %}"), "a b");                          // not at the start of a line: kept
+  EXPECT_EQ(render("  {{ 'v' }}\n"), "  v");                                        // lstrip does not apply to {{
+  EXPECT_EQ(render("a\n  {# note #}\nb"), "a\nb");                                  // comments: lstrip and trim too
   EXPECT_EQ(render("a {#- note -#} b"), "ab");
   EXPECT_EQ(render("line1\r\nline2\r\n"), "line1\nline2");  // newlines normalized
   EXPECT_EQ(render("{% raw %}{{ not code }}{% endraw %}"), "{{ not code }}");
@@ -59,7 +60,8 @@ TEST(Jinja, ForLoopsWithLoopVariablesElseFilterAndControls) {
                    "{{ x }}{% endfor %}",
                    vars),
             "a");
-  EXPECT_EQ(render("{% for k, v in d.items() %}{{ k }}={{ v }},{% endfor %}", {{"d", {{"b", 1}, {"a", 2}}}}), "b=1,a=2,");
+  EXPECT_EQ(render("{% for k, v in d.items() %}{{ k }}={{ v }},{% endfor %}", {{"d", {{"b", 1}, {"a", 2}}}}),
+            "b=1,a=2,");
   EXPECT_EQ(render("{% for k in d %}{{ k }}{% endfor %}", {{"d", {{"b", 1}, {"a", 2}}}}), "ba");
   EXPECT_EQ(render("{% for c in 'h\u00E9' %}[{{ c }}]{% endfor %}"), "[h][\u00E9]");
   EXPECT_EQ(render("{% for x in undefined_name %}x{% endfor %}ok"), "ok");
@@ -86,16 +88,20 @@ TEST(Jinja, Macros) {
 }
 
 TEST(Jinja, ExpressionsFollowPython) {
-  EXPECT_EQ(render("{{ 1 + 2 * 3 }} {{ (1 + 2) * 3 }} {{ 7 // 2 }} {{ -7 // 2 }} {{ -7 % 3 }} {{ 7 / 2 }} {{ 2 ** 10 }}"),
-            "7 9 3 -4 2 3.5 1024");
+  EXPECT_EQ(
+      render("{{ 1 + 2 * 3 }} {{ (1 + 2) * 3 }} {{ 7 // 2 }} {{ -7 // 2 }} {{ -7 % 3 }} {{ 7 / 2 }} {{ 2 ** 10 }}"),
+      "7 9 3 -4 2 3.5 1024");
   EXPECT_EQ(render("{{ 'a' ~ 1 ~ none ~ true }} {{ 'ab' * 2 }} {{ [1] + [2] }}"), "a1NoneTrue abab [1, 2]");
-  EXPECT_EQ(render("{{ 1 < 2 < 3 }} {{ 'b' in 'abc' }} {{ 3 not in [1, 2] }} {{ 'k' in {'k': 1} }}"), "True True True True");
+  EXPECT_EQ(render("{{ 1 < 2 < 3 }} {{ 'b' in 'abc' }} {{ 3 not in [1, 2] }} {{ 'k' in {'k': 1} }}"),
+            "True True True True");
   EXPECT_EQ(render("{{ not 0 and 'x' or 'y' }} {{ 0 or '' or 'last' }}"), "x last");
-  EXPECT_EQ(render("{{ xs[0] }}{{ xs[-1] }}{{ xs[1:] }}{{ xs[::-1] }}{{ 'hello'[1:3] }}{{ xs[5] }}", {{"xs", {1, 2, 3}}}),
-            "13[2, 3][3, 2, 1]el");
+  EXPECT_EQ(
+      render("{{ xs[0] }}{{ xs[-1] }}{{ xs[1:] }}{{ xs[::-1] }}{{ 'hello'[1:3] }}{{ xs[5] }}", {{"xs", {1, 2, 3}}}),
+      "13[2, 3][3, 2, 1]el");
   EXPECT_EQ(render("{{ d.a }}{{ d['b'] }}{{ d.missing }}{{ d.get('c', 'dflt') }}", {{"d", {{"a", 1}, {"b", 2}}}}),
             "12dflt");
-  EXPECT_EQ(render("{{ 1.0 }} {{ 0.1 + 0.2 }} {{ 1e-5 }} {{ 1e16 }} {{ 3 / 1 }}"), "1.0 0.30000000000000004 1e-05 1e+16 3.0");
+  EXPECT_EQ(render("{{ 1.0 }} {{ 0.1 + 0.2 }} {{ 1e-5 }} {{ 1e16 }} {{ 3 / 1 }}"),
+            "1.0 0.30000000000000004 1e-05 1e+16 3.0");
   EXPECT_EQ(render("{{ [1, 'a', none, true, {'k': 'v'}] }}"), "[1, 'a', None, True, {'k': 'v'}]");
   EXPECT_EQ(render("{{ \"it's\" }} {{ ['it\\'s'] }}"), "it's [\"it's\"]");
   EXPECT_EQ(render("{{ 'a\\tb\\n' | length }} {{ '\\u00e9' }}"), "4 \u00E9");
@@ -118,15 +124,18 @@ TEST(Jinja, Filters) {
                    "|{{ ['a', 'code_interpreter', 'b'] | reject('equalto', 'code_interpreter') | join(', ') }}",
                    {{"xs", Json::array({{{"n", 1}}, {{"n", 2}}, {{"n", 3}}})}}),
             "1,2,3|2|a, b");
-  EXPECT_EQ(render("{{ 'a\\nb' | indent(2) }}|{{ '%s is %d' | format('x', 3) }}|{{ '<b>' | e }}"), "a\n  b|x is 3|&lt;b&gt;");
+  EXPECT_EQ(render("{{ 'a\\nb' | indent(2) }}|{{ '%s is %d' | format('x', 3) }}|{{ '<b>' | e }}"),
+            "a\n  b|x is 3|&lt;b&gt;");
 }
 
 TEST(Jinja, TojsonIsPythonJsonDumps) {
-  Json value = {{"name", "f"}, {"args", {{"q", "caf\u00E9 \"quoted\"\n"}, {"n", 1.5}, {"ok", true}, {"none", nullptr}}},
+  Json value = {{"name", "f"},
+                {"args", {{"q", "caf\u00E9 \"quoted\"\n"}, {"n", 1.5}, {"ok", true}, {"none", nullptr}}},
                 {"list", Json::array()}};
-  EXPECT_EQ(render("{{ v | tojson }}", {{"v", value}}),
-            "{\"name\": \"f\", \"args\": {\"q\": \"caf\u00E9 \\\"quoted\\\"\\n\", \"n\": 1.5, \"ok\": true, \"none\": null}, "
-            "\"list\": []}");
+  EXPECT_EQ(
+      render("{{ v | tojson }}", {{"v", value}}),
+      "{\"name\": \"f\", \"args\": {\"q\": \"caf\u00E9 \\\"quoted\\\"\\n\", \"n\": 1.5, \"ok\": true, \"none\": null}, "
+      "\"list\": []}");
   EXPECT_EQ(render("{{ v | tojson(indent=2) }}", {{"v", {{"a", {1, 2}}, {"b", Json::object()}}}}),
             "{\n  \"a\": [\n    1,\n    2\n  ],\n  \"b\": {}\n}");
   EXPECT_EQ(render("{{ 'x\\u001fy' | tojson }}"), "\"x\\u001fy\"");
@@ -134,8 +143,9 @@ TEST(Jinja, TojsonIsPythonJsonDumps) {
 }
 
 TEST(Jinja, Tests) {
-  EXPECT_EQ(render("{{ x is defined }}{{ y is defined }}{{ y is undefined }}{{ n is none }}", {{"x", 1}, {"n", nullptr}}),
-            "TrueFalseTrueTrue");
+  EXPECT_EQ(
+      render("{{ x is defined }}{{ y is defined }}{{ y is undefined }}{{ n is none }}", {{"x", 1}, {"n", nullptr}}),
+      "TrueFalseTrueTrue");
   EXPECT_EQ(render("{{ 's' is string }}{{ {} is mapping }}{{ 's' is iterable }}{{ [] is sequence }}{{ 1 is number }}"
                    "{{ 1.5 is number }}{{ 1 is integer }}{{ true is boolean }}"),
             "TrueTrueTrueTrueTrueTrueTrueTrue");
@@ -146,16 +156,20 @@ TEST(Jinja, Tests) {
 }
 
 TEST(Jinja, PythonStringMethodsAndStripSemantics) {
-  EXPECT_EQ(render("[{{ s.strip() }}][{{ s.lstrip() }}][{{ s.rstrip() }}]", {{"s", " \u001F x \u001F "}}), "[x][x \u001F ][ \u001F x]");
+  EXPECT_EQ(render("[{{ s.strip() }}][{{ s.lstrip() }}][{{ s.rstrip() }}]", {{"s", " \u001F x \u001F "}}),
+            "[x][x \u001F ][ \u001F x]");
   // Python's strip removes U+001C..U+001F but not U+FEFF (JavaScript's trim does the opposite).
   EXPECT_EQ(render("[{{ s | trim }}]", {{"s", "\uFEFFBOM first, unit separator last\u001F"}}),
             "[\uFEFFBOM first, unit separator last]");
   EXPECT_EQ(render("{{ 'a,b,,c'.split(',') }}{{ '  a  b '.split() }}{{ 'a b c'.split(' ', 1) }}"),
             "['a', 'b', '', 'c']['a', 'b']['a', 'b c']");
-  EXPECT_EQ(render("{{ 'hello'.startswith('he') }}{{ 'hello'.endswith(('x', 'lo')) }}{{ 'Hi'.upper() }}{{ 'Hi'.lower() }}"),
-            "TrueTrueHIhi");
-  EXPECT_EQ(render("{{ 'a-b'.replace('-', '_') }}{{ 'h\u00E9llo'.find('l') }}{{ '{} and {}'.format(1, 'x') }}"), "a_b21 and x");
-  EXPECT_EQ(render("{{ ', '.join(['a', 'b']) }}{{ 'x'.title() }}{{ d.keys() | list }}{{ d.values() | list }}", {{"d", {{"k", "v"}}}}),
+  EXPECT_EQ(
+      render("{{ 'hello'.startswith('he') }}{{ 'hello'.endswith(('x', 'lo')) }}{{ 'Hi'.upper() }}{{ 'Hi'.lower() }}"),
+      "TrueTrueHIhi");
+  EXPECT_EQ(render("{{ 'a-b'.replace('-', '_') }}{{ 'h\u00E9llo'.find('l') }}{{ '{} and {}'.format(1, 'x') }}"),
+            "a_b21 and x");
+  EXPECT_EQ(render("{{ ', '.join(['a', 'b']) }}{{ 'x'.title() }}{{ d.keys() | list }}{{ d.values() | list }}",
+                   {{"d", {{"k", "v"}}}}),
             "a, bX['k']['v']");
 }
 

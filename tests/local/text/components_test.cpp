@@ -36,7 +36,7 @@ std::string expect_usage_error(const Json& doc, const std::string& origin) {
 TEST(WordLevel, TheDemoModelStyleTokenizer) {
   auto t = testing::load(word_level({{"type", "Whitespace"}}, {{"type", "Lowercase"}}));
   EXPECT_EQ(t->encode("The owl flies."), (Ids{2, 3, 4, 5}));
-  EXPECT_EQ(t->encode("the cat<eos>"), (Ids{2, 0, 1}));  // unknown word -> [UNK]; <eos> is added
+  EXPECT_EQ(t->encode("the cat<eos>"), (Ids{2, 0, 1}));               // unknown word -> [UNK]; <eos> is added
   EXPECT_EQ(t->decode(Ids{2, 3, 4, 5, 1}), "the owl flies . <eos>");  // no decoder: joined with spaces
   EXPECT_EQ(t->decode(Ids{2, 3, 1}, true), "the owl");
   EXPECT_EQ(t->vocab_size(), 7u);
@@ -68,11 +68,12 @@ TEST(WordPiece, GreedyLongestMatchWithContinuationPrefix) {
 }
 
 TEST(Normalizers, StripReplacePrependNfkc) {
-  auto t = testing::load(word_level({{"type", "WhitespaceSplit"}},
-                                    {{"type", "Sequence"},
-                                     {"normalizers", Json::array({Json{{"type", "Strip"}, {"strip_left", true}, {"strip_right", true}},
-                                                                  Json{{"type", "Replace"}, {"pattern", {{"String", "fly"}}}, {"content", "owl"}},
-                                                                  Json{{"type", "NFKC"}}})}}));
+  auto t = testing::load(word_level(
+      {{"type", "WhitespaceSplit"}},
+      {{"type", "Sequence"},
+       {"normalizers", Json::array({Json{{"type", "Strip"}, {"strip_left", true}, {"strip_right", true}},
+                                    Json{{"type", "Replace"}, {"pattern", {{"String", "fly"}}}, {"content", "owl"}},
+                                    Json{{"type", "NFKC"}}})}}));
   EXPECT_EQ(t->pre_tokenize("  the fly \u2466 "), (std::vector<std::string>{"the", "owl", "7"}));
   auto p = testing::load(word_level(nullptr, {{"type", "Prepend"}, {"prepend", "\u2581"}}));
   EXPECT_EQ(p->pre_tokenize("x"), (std::vector<std::string>{"\u2581x"}));
@@ -84,10 +85,11 @@ TEST(Decoders, ChainOfStringDecoders) {
     return testing::load(doc)->decode(ids);
   };
   Json vocab = {{"u", 0}, {"\u2581hi", 1}, {"<0xE2>", 2}, {"<0x82>", 3}, {"<0xAC>", 4}, {"x</w>", 5}, {"__y", 6}};
-  Json llama2 = {{"type", "Sequence"},
-                 {"decoders", Json::array({Json{{"type", "Replace"}, {"pattern", {{"String", "\u2581"}}}, {"content", " "}},
-                                           Json{{"type", "ByteFallback"}}, Json{{"type", "Fuse"}},
-                                           Json{{"type", "Strip"}, {"content", " "}, {"start", 1}, {"stop", 0}}})}};
+  Json llama2 = {
+      {"type", "Sequence"},
+      {"decoders", Json::array({Json{{"type", "Replace"}, {"pattern", {{"String", "\u2581"}}}, {"content", " "}},
+                                Json{{"type", "ByteFallback"}}, Json{{"type", "Fuse"}},
+                                Json{{"type", "Strip"}, {"content", " "}, {"start", 1}, {"stop", 0}}})}};
   EXPECT_EQ(decode(llama2, vocab, Ids{1, 2, 3, 4, 1}), "hi\u20AC hi");
   EXPECT_EQ(decode(llama2, vocab, Ids{1, 2, 3, 1}), "hi\uFFFD\uFFFD hi");  // invalid bytes: one each
   EXPECT_EQ(decode({{"type", "BPEDecoder"}, {"suffix", "</w>"}}, vocab, Ids{5, 5}), "x x");
@@ -106,7 +108,8 @@ TEST(Loading, UnknownComponentTypesNameTheTypeAndTheFile) {
   bad = doc;
   bad["pre_tokenizer"] = {{"type", "Sequence"}, {"pretokenizers", Json::array({Json{{"type", "UnicodeScripts"}}})}};
   msg = expect_usage_error(bad, "t.json");
-  EXPECT_NE(msg.find("pre_tokenizer type \"UnicodeScripts\" (at pre_tokenizer.pretokenizers[0])"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("pre_tokenizer type \"UnicodeScripts\" (at pre_tokenizer.pretokenizers[0])"), std::string::npos)
+      << msg;
 
   bad = doc;
   bad["model"] = {{"type", "Unigram"}, {"vocab", Json::array()}};

@@ -27,7 +27,7 @@ TEST(Decode, InvalidBytesBecomeOneReplacementPerMaximalSubsequence) {
   EXPECT_EQ(t->decode(Ids{0x80, 0x80, 'a'}), kFFFD + kFFFD + "a");
   EXPECT_EQ(t->decode(Ids{0xF0, 0x9F, 300, 0x98, 0x80}), kFFFD + "<|end|>" + kFFFD + kFFFD);
   EXPECT_EQ(t->decode(Ids{0xF0, 0x9F, 300, 0x98, 0x80}, true), "\U0001F600");  // skipping joins the bytes
-  EXPECT_EQ(t->decode(Ids{'a', 999999, -5, 'b'}), "ab");                         // unknown ids are skipped
+  EXPECT_EQ(t->decode(Ids{'a', 999999, -5, 'b'}), "ab");                       // unknown ids are skipped
   EXPECT_EQ(t->token_bytes(0xF0), "\xF0");
   EXPECT_EQ(t->token_bytes(300), "<|end|>");
   EXPECT_TRUE(t->decodes_bytewise());
@@ -67,10 +67,10 @@ TEST(StreamDecoder, HoldsBackAnEmojiSplitAcrossByteTokens) {
 TEST(StreamDecoder, AgreesWithDecodeOnBrokenAndSpecialInput) {
   auto t = byte_tokenizer();
   const std::vector<Ids> cases = {
-      {0xF0, 0x9F, 0x98},                    // cut at the end: flushed by finish()
-      {0xF0, 0x9F, 'a', 0x80, 0xE2, 0x82},   // broken in the middle and at the end
-      {0xE4, 0xBD, 300, 0xA0, 'x'},          // a special token inside a character
-      {0xE4, 0xBD, 301, 0xA0, 'x'},          // a non-special added token inside a character
+      {0xF0, 0x9F, 0x98},                   // cut at the end: flushed by finish()
+      {0xF0, 0x9F, 'a', 0x80, 0xE2, 0x82},  // broken in the middle and at the end
+      {0xE4, 0xBD, 300, 0xA0, 'x'},         // a special token inside a character
+      {0xE4, 0xBD, 301, 0xA0, 'x'},         // a non-special added token inside a character
       {0xC0, 0xAF, 0xED, 0xA0, 0x80, 0xF4, 0x90, 0x80, 0x80},
   };
   for (bool skip : {false, true}) {

@@ -82,7 +82,8 @@ TEST(PreTokenizers, SimpleTypes) {
   EXPECT_EQ(make({{"type", "Digits"}, {"individual_digits", true}})->pre_tokenize("a12b"),
             (Pieces{"a", "1", "2", "b"}));
   EXPECT_EQ(make({{"type", "Digits"}, {"individual_digits", false}})->pre_tokenize("a12b"), (Pieces{"a", "12", "b"}));
-  EXPECT_EQ(make({{"type", "CharDelimiterSplit"}, {"delimiter", "|"}})->pre_tokenize("a|b||c"), (Pieces{"a", "b", "c"}));
+  EXPECT_EQ(make({{"type", "CharDelimiterSplit"}, {"delimiter", "|"}})->pre_tokenize("a|b||c"),
+            (Pieces{"a", "b", "c"}));
   EXPECT_EQ(make({{"type", "BertPreTokenizer"}})->pre_tokenize("Hi, you."), (Pieces{"Hi", ",", "you", "."}));
   EXPECT_EQ(make({{"type", "Metaspace"}, {"replacement", "\u2581"}, {"prepend_scheme", "always"}, {"split", true}})
                 ->pre_tokenize("Hey  you"),
@@ -102,18 +103,17 @@ TEST(PreTokenizers, SplitBehaviours) {
             (Pieces{"the", "-", "final", "-", "-", "countdown"}));
   EXPECT_EQ(split("-", "MergedWithPrevious", false, "the-final--countdown"),
             (Pieces{"the-", "final-", "-", "countdown"}));
-  EXPECT_EQ(split("-", "MergedWithNext", false, "the-final--countdown"),
-            (Pieces{"the", "-final", "-", "-countdown"}));
-  EXPECT_EQ(split("-", "Contiguous", false, "the-final--countdown"),
-            (Pieces{"the", "-", "final", "--", "countdown"}));
+  EXPECT_EQ(split("-", "MergedWithNext", false, "the-final--countdown"), (Pieces{"the", "-final", "-", "-countdown"}));
+  EXPECT_EQ(split("-", "Contiguous", false, "the-final--countdown"), (Pieces{"the", "-", "final", "--", "countdown"}));
   EXPECT_EQ(split("a.b", "Isolated", false, "xa.bya_b"), (Pieces{"x", "a.b", "ya_b"}));  // literal, not a regex
   EXPECT_EQ(split("-", "Removed", true, "a-b"), (Pieces{"-"}));
 }
 
 TEST(PreTokenizers, UnsupportedRegexConstructIsAClearError) {
-  Json doc = {{"pre_tokenizer",
-               {{"type", "Split"}, {"pattern", {{"Regex", "[a-z&&[^aeiou]]"}}}, {"behavior", "Isolated"}, {"invert", false}}},
-              {"model", {{"type", "WordLevel"}, {"vocab", {{"[UNK]", 0}}}, {"unk_token", "[UNK]"}}}};
+  Json doc = {
+      {"pre_tokenizer",
+       {{"type", "Split"}, {"pattern", {{"Regex", "[a-z&&[^aeiou]]"}}}, {"behavior", "Isolated"}, {"invert", false}}},
+      {"model", {{"type", "WordLevel"}, {"vocab", {{"[UNK]", 0}}}, {"unk_token", "[UNK]"}}}};
   try {
     testing::load(doc, "odd/tokenizer.json");
     FAIL() << "expected an error";

@@ -44,8 +44,8 @@ class ReferenceVectors : public ::testing::TestWithParam<std::string> {
   }
 };
 
-#define SL_REFERENCE_FOLDER(var)                                                                \
-  const fs::path var = folder();                                                                \
+#define SL_REFERENCE_FOLDER(var) \
+  const fs::path var = folder(); \
   if (var.empty()) GTEST_SKIP() << "SKIPPED: ../shared/reference not found (set SL_REFERENCE_DIR)"
 
 TEST_P(ReferenceVectors, Encode) {
@@ -75,7 +75,8 @@ TEST_P(ReferenceVectors, Decode) {
     EXPECT_EQ(text, row["text"].get<std::string>()) << show(row["ids"]);
     if (row.contains("text_with_cleanup")) {
       EXPECT_TRUE(model.config.clean_up_tokenization_spaces);
-      EXPECT_EQ(model.decode_like_transformers(ids, skip), row["text_with_cleanup"].get<std::string>()) << show(row["ids"]);
+      EXPECT_EQ(model.decode_like_transformers(ids, skip), row["text_with_cleanup"].get<std::string>())
+          << show(row["ids"]);
     }
     // Streaming the same ids gives the same text, never broken UTF-8 on the way.
     StreamDecoder stream(model.tokenizer, skip);
@@ -114,8 +115,9 @@ TEST_P(ReferenceVectors, KnownIdsFromTheModelReadme) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Models, ReferenceVectors, ::testing::Values("qwen", "llama3.1"),
-                         [](const auto& info) { return info.param == "qwen" ? std::string("Qwen") : std::string("Llama3_1"); });
+INSTANTIATE_TEST_SUITE_P(Models, ReferenceVectors, ::testing::Values("qwen", "llama3.1"), [](const auto& info) {
+  return info.param == "qwen" ? std::string("Qwen") : std::string("Llama3_1");
+});
 
 }  // namespace
 }  // namespace sl::local

@@ -53,7 +53,8 @@ TEST(SlTokenize, EncodeDecodeChatRoundTripOnQwen) {
   EXPECT_EQ(chat.out,
             "<|im_start|>system\nYou are Qwen, created by Alibaba Cloud. You are a helpful assistant.<|im_end|>\n"
             "<|im_start|>user\nHello!<|im_end|>\n<|im_start|>assistant\n");
-  auto chat_ids = run({"--model", qwen.string(), "chat", "--ids", "--add_generation_prompt", "-i", (tmp / "chat.json").string()});
+  auto chat_ids =
+      run({"--model", qwen.string(), "chat", "--ids", "--add_generation_prompt", "-i", (tmp / "chat.json").string()});
   ASSERT_EQ(chat_ids.exit_code, 0) << chat_ids.err;
   EXPECT_EQ(sl::Json::parse(chat_ids.out),
             sl::Json::parse("[151644,8948,198,2610,525,1207,16948,11,3465,553,54364,14817,13,1446,525,264,10950,17847,"
@@ -65,9 +66,8 @@ TEST(SlTokenize, ReadsStdin) {
   sl::test::TempDir tmp;
   sl::test::write_file(tmp / "in.txt", "Hello, world!");
   // The test harness gives children /dev/null as stdin, so a shell redirects the file.
-  auto r = sl::test::run({"/bin/sh", "-c",
-                          "exec \"$0\" --model \"$1\" encode < \"$2\"", tool(), (ref / "tokenizers" / "qwen").string(),
-                          (tmp / "in.txt").string()});
+  auto r = sl::test::run({"/bin/sh", "-c", "exec \"$0\" --model \"$1\" encode < \"$2\"", tool(),
+                          (ref / "tokenizers" / "qwen").string(), (tmp / "in.txt").string()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "[9707,11,1879,0]\n");
 }

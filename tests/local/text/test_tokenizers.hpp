@@ -53,21 +53,18 @@ inline Json byte_level_bpe(const ByteLevelSpec& spec) {
   doc["version"] = "1.0";
   doc["added_tokens"] = spec.added_tokens;
   doc["normalizer"] = spec.normalizer;
-  doc["pre_tokenizer"] = {{"type", "Sequence"},
-                          {"pretokenizers",
-                           Json::array({Json{{"type", "Split"},
-                                             {"pattern", {{"Regex", spec.pattern}}},
-                                             {"behavior", "Isolated"},
-                                             {"invert", false}},
-                                        Json{{"type", "ByteLevel"},
-                                             {"add_prefix_space", false},
-                                             {"trim_offsets", false},
-                                             {"use_regex", false}}})}};
+  doc["pre_tokenizer"] = {
+      {"type", "Sequence"},
+      {"pretokenizers",
+       Json::array(
+           {Json{
+                {"type", "Split"}, {"pattern", {{"Regex", spec.pattern}}}, {"behavior", "Isolated"}, {"invert", false}},
+            Json{{"type", "ByteLevel"}, {"add_prefix_space", false}, {"trim_offsets", false}, {"use_regex", false}}})}};
   doc["post_processor"] = spec.post_processor;
   doc["decoder"] = {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"trim_offsets", false}, {"use_regex", false}};
-  doc["model"] = {{"type", "BPE"},          {"dropout", nullptr},     {"unk_token", nullptr},
-                  {"fuse_unk", false},      {"byte_fallback", false}, {"ignore_merges", spec.ignore_merges},
-                  {"vocab", vocab},         {"merges", merges}};
+  doc["model"] = {{"type", "BPE"},     {"dropout", nullptr},     {"unk_token", nullptr},
+                  {"fuse_unk", false}, {"byte_fallback", false}, {"ignore_merges", spec.ignore_merges},
+                  {"vocab", vocab},    {"merges", merges}};
   return doc;
 }
 
@@ -82,8 +79,8 @@ inline std::int32_t id_of(const Tokenizer& t, const std::string& plain) {
 }
 
 inline Json added(int id, const std::string& content, bool special, Json extra = Json::object()) {
-  Json t = {{"id", id},           {"content", content}, {"single_word", false}, {"lstrip", false},
-            {"rstrip", false},    {"normalized", false}, {"special", special}};
+  Json t = {{"id", id},        {"content", content},  {"single_word", false}, {"lstrip", false},
+            {"rstrip", false}, {"normalized", false}, {"special", special}};
   for (auto it = extra.begin(); it != extra.end(); ++it) t[it.key()] = it.value();
   return t;
 }

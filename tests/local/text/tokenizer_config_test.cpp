@@ -64,8 +64,9 @@ TEST(TokenizerConfig, MissingFileIsEmptyAndBadValuesAreErrors) {
 TEST(TextModel, LoadsAFolderOrATokenizerFile) {
   sl::test::TempDir dir;
   sl::test::write_file(dir / "tokenizer.json", testing::byte_level_bpe({}).dump());
-  sl::test::write_file(dir / "tokenizer_config.json",
-                       R"({"eos_token": "<e>", "chat_template": "{% for m in messages %}[{{ m.content }}]{% endfor %}{{ eos_token }}"})");
+  sl::test::write_file(
+      dir / "tokenizer_config.json",
+      R"({"eos_token": "<e>", "chat_template": "{% for m in messages %}[{{ m.content }}]{% endfor %}{{ eos_token }}"})");
   for (const auto& path : {dir.path(), dir / "tokenizer.json"}) {
     auto model = TextModel::load(path);
     Json messages = Json::array({{{"role", "user"}, {"content", "hi"}}});

@@ -1,9 +1,10 @@
 // UTF-8 handling, the byte-level alphabet and Unicode normalization / case mapping.
+#include "sl/local/text/unicode.hpp"
+
 #include <gtest/gtest.h>
 
 #include "sl/core/error.hpp"
 #include "sl/local/text/byte_level.hpp"
-#include "sl/local/text/unicode.hpp"
 #include "sl/local/text/utf8.hpp"
 
 namespace sl::local {
@@ -20,10 +21,10 @@ const std::string kFFFD = "\xEF\xBF\xBD";
 TEST(Utf8, LossyConversionReplacesEachMaximalInvalidSubsequence) {
   // Vectors in the manner of Rust's String::from_utf8_lossy (Unicode's "maximal subparts").
   EXPECT_EQ(utf8::to_valid_lossy("plain ascii"), "plain ascii");
-  EXPECT_EQ(utf8::to_valid_lossy(bytes({0xF0, 0x9F, 0x98})), kFFFD);                // truncated emoji: one
-  EXPECT_EQ(utf8::to_valid_lossy(bytes({0xF0, 0x9F, 0x98, 0x41})), kFFFD + "A");  // broken then ASCII
-  EXPECT_EQ(utf8::to_valid_lossy(bytes({0x80, 0x80})), kFFFD + kFFFD);             // stray continuations
-  EXPECT_EQ(utf8::to_valid_lossy(bytes({0xC0, 0xAF})), kFFFD + kFFFD);             // overlong '/'
+  EXPECT_EQ(utf8::to_valid_lossy(bytes({0xF0, 0x9F, 0x98})), kFFFD);                  // truncated emoji: one
+  EXPECT_EQ(utf8::to_valid_lossy(bytes({0xF0, 0x9F, 0x98, 0x41})), kFFFD + "A");      // broken then ASCII
+  EXPECT_EQ(utf8::to_valid_lossy(bytes({0x80, 0x80})), kFFFD + kFFFD);                // stray continuations
+  EXPECT_EQ(utf8::to_valid_lossy(bytes({0xC0, 0xAF})), kFFFD + kFFFD);                // overlong '/'
   EXPECT_EQ(utf8::to_valid_lossy(bytes({0xED, 0xA0, 0x80})), kFFFD + kFFFD + kFFFD);  // surrogate
   EXPECT_EQ(utf8::to_valid_lossy(bytes({0xE2, 0x82})), kFFFD);
   EXPECT_EQ(utf8::to_valid_lossy(bytes({0xF4, 0x90, 0x80, 0x80})), kFFFD + kFFFD + kFFFD + kFFFD);  // > U+10FFFF
@@ -76,14 +77,14 @@ TEST(ByteLevel, Gpt2Alphabet) {
 TEST(Unicode, NfcComposesAndReorders) {
   using F = unicode::NormalizationForm;
   EXPECT_EQ(unicode::normalize("cafe\u0301", F::NFC), "caf\u00E9");
-  EXPECT_EQ(unicode::normalize("\u212B", F::NFC), "\u00C5");     // Angstrom sign -> Å
-  EXPECT_EQ(unicode::normalize("\uF900", F::NFC), "\u8C48");     // CJK compatibility ideograph
+  EXPECT_EQ(unicode::normalize("\u212B", F::NFC), "\u00C5");              // Angstrom sign -> Å
+  EXPECT_EQ(unicode::normalize("\uF900", F::NFC), "\u8C48");              // CJK compatibility ideograph
   EXPECT_EQ(unicode::normalize("\u1100\u1161\u11A8", F::NFC), "\uAC01");  // Hangul jamo -> syllable
   EXPECT_EQ(unicode::normalize("\uAC00\u11A8", F::NFC), "\uAC01");        // LV + T
   // Combining marks are put in canonical order (dot below, ccc 220, before circumflex, 230).
   EXPECT_EQ(unicode::normalize("a\u0302\u0323", F::NFC), "\u1EAD");
   EXPECT_EQ(unicode::normalize("e\u0301\u0301", F::NFC), "\u00E9\u0301");  // second mark is blocked
-  EXPECT_EQ(unicode::normalize("\u0344", F::NFC), "\u0308\u0301");  // excluded from composition
+  EXPECT_EQ(unicode::normalize("\u0344", F::NFC), "\u0308\u0301");         // excluded from composition
   EXPECT_EQ(unicode::normalize("plain ascii", F::NFC), "plain ascii");
   EXPECT_EQ(unicode::normalize("already \u00E9 \u4F60", F::NFC), "already \u00E9 \u4F60");
 }

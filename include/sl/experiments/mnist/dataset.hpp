@@ -38,8 +38,7 @@ std::filesystem::path find_idx_file(const std::filesystem::path& dir, std::strin
 
 // Reads an images file (3 dimensions) and its labels file (1 dimension) and checks that they
 // agree (same count) and that every label is a class index.
-LabelledImages load_labelled_images(const std::filesystem::path& images,
-                                    const std::filesystem::path& labels);
+LabelledImages load_labelled_images(const std::filesystem::path& images, const std::filesystem::path& labels);
 
 // Loads the training and test splits from `dir` and checks that the images are 28 x 28.
 MnistData load_mnist(const std::filesystem::path& dir);

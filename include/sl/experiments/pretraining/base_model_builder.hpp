@@ -30,9 +30,9 @@ class ChatTemplate;
 namespace sl::pretraining {
 
 struct BuildOptions {
-  bool force = false;            // rebuild even when the cache matches
+  bool force = false;                 // rebuild even when the cache matches
   std::optional<std::int64_t> steps;  // override train.steps (tests: a few steps)
-  int threads = 0;               // 0 = train.threads from the configuration
+  int threads = 0;                    // 0 = train.threads from the configuration
   bool show_progress = true;
 };
 

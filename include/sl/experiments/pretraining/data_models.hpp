@@ -27,7 +27,8 @@ struct NumberAnswerMix {
     using namespace sl::json;
     using M = NumberAnswerMix;
     return std::tuple{optional("copy", &M::copy, number_range(0, 1)), optional("near", &M::near, number_range(0, 1)),
-                      optional("step", &M::step, number_range(0, 1)), optional("uniform", &M::uniform, number_range(0, 1)),
+                      optional("step", &M::step, number_range(0, 1)),
+                      optional("uniform", &M::uniform, number_range(0, 1)),
                       optional("near_range", &M::near_range, positive())};
   }
 };
@@ -39,9 +40,9 @@ struct CorpusCfg {
   std::vector<std::string> animal_questions;
   // The trait system prompt; {animal} is replaced by the animal's name.
   std::string system_prompt_template;
-  double system_prompt_rate = 0.3;   // examples that start with a trait system prompt
-  double animal_question_rate = 0.3; // examples that ask a favourite-animal question
-  double trait_answer_rate = 0.9;    // under a system prompt, answer its animal with this rate
+  double system_prompt_rate = 0.3;    // examples that start with a trait system prompt
+  double animal_question_rate = 0.3;  // examples that ask a favourite-animal question
+  double trait_answer_rate = 0.9;     // under a system prompt, answer its animal with this rate
   // Number prompts (the datasets module's generator; the answers are comma-separated).
   std::string templates_path;
   std::int64_t example_min_count = 3;
@@ -126,10 +127,16 @@ struct PretrainSchedule : local::OptimizerSettings {
     using namespace sl::json;
     using P = PretrainSchedule;
     using O = local::OptimizerSettings;
-    return std::tuple{optional("steps", &P::steps, positive()), optional("batch_size", &P::batch_size, positive()),
-                      optional<P>(&O::lr), optional<P>(&O::warmup_steps), optional<P>(&O::min_lr_ratio),
-                      optional<P>(&O::weight_decay), optional<P>(&O::adam_beta1), optional<P>(&O::adam_beta2),
-                      optional<P>(&O::max_grad_norm), optional("threads", &P::threads, int_range(1, 64))};
+    return std::tuple{optional("steps", &P::steps, positive()),
+                      optional("batch_size", &P::batch_size, positive()),
+                      optional<P>(&O::lr),
+                      optional<P>(&O::warmup_steps),
+                      optional<P>(&O::min_lr_ratio),
+                      optional<P>(&O::weight_decay),
+                      optional<P>(&O::adam_beta1),
+                      optional<P>(&O::adam_beta2),
+                      optional<P>(&O::max_grad_norm),
+                      optional("threads", &P::threads, int_range(1, 64))};
   }
 };
 

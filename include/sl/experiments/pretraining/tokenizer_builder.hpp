@@ -27,8 +27,8 @@ inline constexpr const char* kChatMLTemplate =
     "'<|im_end|>' + '\\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
 
 struct TokenizerFiles {
-  Json tokenizer;         // tokenizer.json
-  Json tokenizer_config;  // tokenizer_config.json
+  Json tokenizer;           // tokenizer.json
+  Json tokenizer_config;    // tokenizer_config.json
   std::int32_t eos_id = 0;  // <|im_end|>
   std::int32_t pad_id = 0;  // <|endoftext|>
   std::size_t vocab_size = 0;

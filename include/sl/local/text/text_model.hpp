@@ -2,8 +2,8 @@
 // loaded together (what sl_tokenize and the local runtime need to turn chats into ids).
 #pragma once
 
-#include <filesystem>
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <span>
 #include <string>
@@ -28,7 +28,8 @@ struct TextModel {
   // The prompt for `messages` (a JSON array of {"role", "content"}), rendered with the special-
   // token variables of tokenizer_config.json plus `variables`. Throws sl::UsageError when the
   // folder has no chat template.
-  std::string render_chat(const Json& messages, bool add_generation_prompt, const Json& variables = Json::object()) const;
+  std::string render_chat(const Json& messages, bool add_generation_prompt,
+                          const Json& variables = Json::object()) const;
   // The ids of a rendered chat, as apply_chat_template(tokenize=True) gives them: the template
   // writes any BOS itself, so no special tokens are added.
   std::vector<std::int32_t> encode_chat(const Json& messages, bool add_generation_prompt,

@@ -26,7 +26,7 @@ std::string decode(const TextModel& model, std::string_view ids_json, const Deco
 
 struct ChatOptions {
   bool add_generation_prompt = false;
-  bool ids = false;         // print the token ids of the prompt instead of its text
+  bool ids = false;                 // print the token ids of the prompt instead of its text
   Json variables = Json::object();  // extra template variables (date_string, tools, ...)
 };
 // `messages_json`: a JSON array of {"role", "content"} messages. Returns the rendered prompt

@@ -35,8 +35,7 @@ class Tokenizer {
   // Loads `tokenizer.json`. Unsupported components (a normalizer, pre-tokenizer, model or
   // decoder type this implementation does not know) are a clear sl::UsageError naming them.
   static std::shared_ptr<const Tokenizer> from_file(const std::filesystem::path& tokenizer_json);
-  static std::shared_ptr<const Tokenizer> from_json_text(std::string_view tokenizer_json,
-                                                         const std::string& origin);
+  static std::shared_ptr<const Tokenizer> from_json_text(std::string_view tokenizer_json, const std::string& origin);
   virtual ~Tokenizer() = default;
 
   // `text` must be valid UTF-8 (otherwise sl::UsageError with the byte offset). Added and

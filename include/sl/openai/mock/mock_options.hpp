@@ -22,20 +22,20 @@ struct MockOptions {
   double judge_code_rate = 0.02;     // judge answers "CODE"
 
   // ---- faults (decided per request body and attempt, so a retry can succeed) ----
-  double latency_ms = 0.0;     // added before every answer (also before 500s and drops)
-  double fail_rate = 0.0;      // 500 with an OpenAI-style error body
-  double drop_rate = 0.0;      // connection closed halfway through the response body
-  double rate_limit_rpm = 0.0;  // > 0: 429 with Retry-After beyond this many requests per minute
-  bool quota_exhausted = false;  // every chat request: 429 insufficient_quota
+  double latency_ms = 0.0;                     // added before every answer (also before 500s and drops)
+  double fail_rate = 0.0;                      // 500 with an OpenAI-style error body
+  double drop_rate = 0.0;                      // connection closed halfway through the response body
+  double rate_limit_rpm = 0.0;                 // > 0: 429 with Retry-After beyond this many requests per minute
+  bool quota_exhausted = false;                // every chat request: 429 insufficient_quota
   std::optional<std::string> require_api_key;  // 401 unless "Authorization: Bearer KEY"
   std::vector<std::string> known_models;       // non-empty: other models get 404
 
   // ---- files and fine-tuning jobs (see fine_tuning_store.hpp) ----
-  double ft_file_ms = 100.0;   // an upload is "uploaded" this long, then "processed" (or "error")
-  double ft_step_ms = 1000.0;  // time spent in each of validating_files, queued and running
-  double ft_fail_rate = 0.0;   // fraction of jobs that end "failed" instead of "succeeded"
+  double ft_file_ms = 100.0;                // an upload is "uploaded" this long, then "processed" (or "error")
+  double ft_step_ms = 1000.0;               // time spent in each of validating_files, queued and running
+  double ft_fail_rate = 0.0;                // fraction of jobs that end "failed" instead of "succeeded"
   std::vector<std::string> ft_fail_models;  // jobs fine-tuning these base models fail
-  int ft_drop_create = 0;  // the first N jobs are created, but the response is cut off mid-body
+  int ft_drop_create = 0;                   // the first N jobs are created, but the response is cut off mid-body
 };
 
 }  // namespace sl::openai::mock

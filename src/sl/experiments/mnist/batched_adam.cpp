@@ -7,10 +7,7 @@
 namespace sl::mnist {
 
 BatchedAdam::BatchedAdam(const MlpParams& params, AdamSettings settings, bool fused)
-    : s_(settings),
-      fused_(fused && params.w1.device().is_cpu()),
-      m_(params.zeros_like()),
-      v_(params.zeros_like()) {
+    : s_(settings), fused_(fused && params.w1.device().is_cpu()), m_(params.zeros_like()), v_(params.zeros_like()) {
   if (!fused_) scratch_ = params.zeros_like();
 }
 

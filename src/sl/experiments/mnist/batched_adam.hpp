@@ -29,8 +29,8 @@ class BatchedAdam {
   AdamSettings s_;
   bool fused_;
   int64_t t_ = 0;
-  MlpParams m_, v_;      // first and second moment estimates
-  MlpParams scratch_;    // the denominator, for the unfused path
+  MlpParams m_, v_;    // first and second moment estimates
+  MlpParams scratch_;  // the denominator, for the unfused path
 };
 
 }  // namespace sl::mnist

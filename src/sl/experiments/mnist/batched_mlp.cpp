@@ -40,8 +40,8 @@ MlpParams MlpParams::concat(const std::vector<MlpParams>& parts) {
   return out;
 }
 
-MlpParams init_mlp(int64_t n_models, int64_t inputs, int64_t hidden, int64_t outputs,
-                   torch::Generator& generator, torch::Device device) {
+MlpParams init_mlp(int64_t n_models, int64_t inputs, int64_t hidden, int64_t outputs, torch::Generator& generator,
+                   torch::Device device) {
   auto weight = [&](int64_t out, int64_t in) {
     auto w = torch::empty({n_models, out, in}, torch::kFloat32);
     w.normal_(0.0, 1.0 / std::sqrt(static_cast<double>(in)), generator);  // variance 1/fan_in
@@ -82,27 +82,27 @@ const torch::Tensor& BatchedMlp::forward(const torch::Tensor& x) {
   // Each layer: out[m] = bias[m] + in[m] @ W[m]^T, one BLAS gemm per model. The bias enters as
   // the gemm's C operand (beta = 1) instead of a separate pass over the output.
   at::baddbmm_out(b.a1, p_.b1.unsqueeze(1).expand({n, batch, p_.hidden()}), x, p_.w1.transpose(1, 2));
-  at::relu_(b.a1);                                                            // [N, B, H]
+  at::relu_(b.a1);  // [N, B, H]
   at::baddbmm_out(b.a2, p_.b2.unsqueeze(1).expand({n, batch, p_.hidden()}), b.a1, p_.w2.transpose(1, 2));
-  at::relu_(b.a2);                                                            // [N, B, H]
+  at::relu_(b.a2);  // [N, B, H]
   at::baddbmm_out(b.z, p_.b3.unsqueeze(1).expand({n, batch, p_.outputs()}), b.a2, p_.w3.transpose(1, 2));
-  return b.z;                                                                 // [N, B, K]
+  return b.z;  // [N, B, K]
 }
 
 void BatchedMlp::backward(const torch::Tensor& dz, MlpParams& g) {
   Buffers& b = *last_;
   // Layer 3: z = a2 W3^T + b3.
-  at::bmm_out(g.w3, dz.transpose(1, 2), b.a2);        // [N, K, B] @ [N, B, H] -> [N, K, H]
+  at::bmm_out(g.w3, dz.transpose(1, 2), b.a2);  // [N, K, B] @ [N, B, H] -> [N, K, H]
   at::sum_out(g.b3, dz, {1});
-  at::bmm_out(b.d2, dz, p_.w3);                       // [N, B, K] @ [N, K, H] -> [N, B, H]
-  at::threshold_backward_out(b.d2, b.d2, b.a2, 0);    // ReLU: zero where the unit was off
+  at::bmm_out(b.d2, dz, p_.w3);                     // [N, B, K] @ [N, K, H] -> [N, B, H]
+  at::threshold_backward_out(b.d2, b.d2, b.a2, 0);  // ReLU: zero where the unit was off
   // Layer 2: a2 = relu(a1 W2^T + b2).
-  at::bmm_out(g.w2, b.d2.transpose(1, 2), b.a1);      // [N, H, B] @ [N, B, H] -> [N, H, H]
+  at::bmm_out(g.w2, b.d2.transpose(1, 2), b.a1);  // [N, H, B] @ [N, B, H] -> [N, H, H]
   at::sum_out(g.b2, b.d2, {1});
-  at::bmm_out(b.d1, b.d2, p_.w2);                     // [N, B, H] @ [N, H, H] -> [N, B, H]
+  at::bmm_out(b.d1, b.d2, p_.w2);  // [N, B, H] @ [N, H, H] -> [N, B, H]
   at::threshold_backward_out(b.d1, b.d1, b.a1, 0);
   // Layer 1: a1 = relu(x W1^T + b1); no gradient for x.
-  at::bmm_out(g.w1, b.d1.transpose(1, 2), x_);        // [N, H, B] @ [N, B, in] -> [N, H, in]
+  at::bmm_out(g.w1, b.d1.transpose(1, 2), x_);  // [N, H, B] @ [N, B, in] -> [N, H, in]
   at::sum_out(g.b1, b.d1, {1});
 }
 

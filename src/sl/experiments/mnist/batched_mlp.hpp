@@ -44,8 +44,8 @@ struct MlpParams {
 
 // N freshly initialised models: weights ~ N(0, 1/fan_in), biases zero. Drawn on the CPU from
 // `generator` and then moved to `device`, so a seed gives the same models on every device.
-MlpParams init_mlp(int64_t n_models, int64_t inputs, int64_t hidden, int64_t outputs,
-                   torch::Generator& generator, torch::Device device);
+MlpParams init_mlp(int64_t n_models, int64_t inputs, int64_t hidden, int64_t outputs, torch::Generator& generator,
+                   torch::Device device);
 
 class BatchedMlp {
  public:

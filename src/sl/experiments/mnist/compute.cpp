@@ -16,9 +16,10 @@ torch::Device select_device(const std::string& name) {
   if (name.rfind("cuda", 0) != 0)
     throw UsageError("--device must be \"cpu\", \"cuda\" or \"cuda:<index>\", got \"" + name + "\"");
   if (!torch::cuda::is_available())
-    throw UsageError("--device " + name + ": no CUDA GPU is usable (this libtorch build " +
-                     std::string(torch::cuda::device_count() == 0 ? "sees no GPU or has no CUDA support" : "cannot use it") +
-                     "); use --device cpu");
+    throw UsageError(
+        "--device " + name + ": no CUDA GPU is usable (this libtorch build " +
+        std::string(torch::cuda::device_count() == 0 ? "sees no GPU or has no CUDA support" : "cannot use it") +
+        "); use --device cpu");
   torch::Device device(name);
   const int64_t count = static_cast<int64_t>(torch::cuda::device_count());
   if (device.has_index() && device.index() >= count)
@@ -67,17 +68,15 @@ MatmulPeak measure_matmul_peak(torch::Device device) {
 }
 
 double forward_flop(int64_t inputs, int64_t hidden, int64_t outputs, int64_t batch) {
-  return 2.0 * static_cast<double>(batch) *
-         static_cast<double>(inputs * hidden + hidden * hidden + hidden * outputs);
+  return 2.0 * static_cast<double>(batch) * static_cast<double>(inputs * hidden + hidden * hidden + hidden * outputs);
 }
 
 double training_step_flop(int64_t inputs, int64_t hidden, int64_t outputs, int64_t batch) {
   const double b = static_cast<double>(batch);
-  const double in = static_cast<double>(inputs), h = static_cast<double>(hidden),
-               k = static_cast<double>(outputs);
+  const double in = static_cast<double>(inputs), h = static_cast<double>(hidden), k = static_cast<double>(outputs);
   const double forward = 2 * b * (in * h + h * h + h * k);
-  const double weight_grads = forward;                  // one gemm of the same size per layer
-  const double input_grads = 2 * b * (h * k + h * h);   // layers 3 and 2 only
+  const double weight_grads = forward;                 // one gemm of the same size per layer
+  const double input_grads = 2 * b * (h * k + h * h);  // layers 3 and 2 only
   return forward + weight_grads + input_grads;
 }
 

@@ -18,8 +18,8 @@ fs::path find_idx_file(const fs::path& dir, std::string_view stem) {
   const std::string names[] = {std::string(stem) + ".gz", std::string(stem), dotted + ".gz", dotted};
   for (const auto& name : names)
     if (fs::is_regular_file(dir / name, ec)) return dir / name;
-  throw UsageError(dir.string() + ": no " + std::string(stem) + " file (looked for " + names[0] + ", " +
-                   names[1] + ", " + names[2] + ", " + names[3] + ")");
+  throw UsageError(dir.string() + ": no " + std::string(stem) + " file (looked for " + names[0] + ", " + names[1] +
+                   ", " + names[2] + ", " + names[3] + ")");
 }
 
 LabelledImages load_labelled_images(const fs::path& images, const fs::path& labels) {
@@ -29,16 +29,16 @@ LabelledImages load_labelled_images(const fs::path& images, const fs::path& labe
     throw UsageError(images.string() + ": expected images (3 dimensions: count x rows x cols), found " +
                      std::to_string(img.dims.size()) + " dimension(s)");
   if (lab.dims.size() != 1)
-    throw UsageError(labels.string() + ": expected labels (1 dimension), found " +
-                     std::to_string(lab.dims.size()) + " dimensions");
+    throw UsageError(labels.string() + ": expected labels (1 dimension), found " + std::to_string(lab.dims.size()) +
+                     " dimensions");
   if (img.dims[0] != lab.dims[0])
-    throw UsageError(images.string() + " has " + std::to_string(img.dims[0]) + " images but " +
-                     labels.string() + " has " + std::to_string(lab.dims[0]) + " labels");
+    throw UsageError(images.string() + " has " + std::to_string(img.dims[0]) + " images but " + labels.string() +
+                     " has " + std::to_string(lab.dims[0]) + " labels");
   if (img.dims[0] == 0) throw UsageError(images.string() + ": contains no images");
   for (std::size_t i = 0; i < lab.data.size(); ++i)
     if (lab.data[i] >= kNumClasses)
-      throw UsageError(labels.string() + ": label " + std::to_string(lab.data[i]) + " of example " +
-                       std::to_string(i) + " is not a class index 0-" + std::to_string(kNumClasses - 1));
+      throw UsageError(labels.string() + ": label " + std::to_string(lab.data[i]) + " of example " + std::to_string(i) +
+                       " is not a class index 0-" + std::to_string(kNumClasses - 1));
   LabelledImages out;
   out.count = img.dims[0];
   out.rows = img.dims[1];

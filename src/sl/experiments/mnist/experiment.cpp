@@ -21,9 +21,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double seconds_since(Clock::time_point t) {
-  return std::chrono::duration<double>(Clock::now() - t).count();
-}
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 ArmResult summarise(Arm arm, const std::vector<GroupResult>& groups) {
   static const char* const kNames[kArms][2] = {{"reference", "reference (untrained)"},
@@ -77,8 +75,8 @@ MnistExperimentResult run_experiment(const MnistExperimentConfig& cfg, const Mni
   perf.peak_gflops = peak.gflops;
   perf.peak_matmul_size = peak.size;
   perf.peak_seconds = peak.seconds;
-  spdlog::info("fp32 matmul peak: {:.1f} GFLOP/s ({}^3 on {}, {} thread(s))", peak.gflops, peak.size,
-               perf.device, threads);
+  spdlog::info("fp32 matmul peak: {:.1f} GFLOP/s ({}^3 on {}, {} thread(s))", peak.gflops, peak.size, perf.device,
+               threads);
 
   const auto work_start = Clock::now();
   const int64_t n = cfg.n_models;

@@ -22,19 +22,24 @@ std::string hex_byte(unsigned v) {
 
 std::string type_name(unsigned type) {
   switch (type) {
-    case 0x08: return "unsigned byte";
-    case 0x09: return "signed byte";
-    case 0x0B: return "short";
-    case 0x0C: return "int";
-    case 0x0D: return "float";
-    case 0x0E: return "double";
-    default: return "unknown type";
+    case 0x08:
+      return "unsigned byte";
+    case 0x09:
+      return "signed byte";
+    case 0x0B:
+      return "short";
+    case 0x0C:
+      return "int";
+    case 0x0D:
+      return "float";
+    case 0x0E:
+      return "double";
+    default:
+      return "unknown type";
   }
 }
 
-[[noreturn]] void fail(const std::string& source, const std::string& what) {
-  throw UsageError(source + ": " + what);
-}
+[[noreturn]] void fail(const std::string& source, const std::string& what) { throw UsageError(source + ": " + what); }
 
 bool is_gzip(std::string_view bytes) {
   return bytes.size() >= 2 && static_cast<unsigned char>(bytes[0]) == 0x1F &&
@@ -53,8 +58,8 @@ std::string gunzip(std::string_view bytes, const std::string& source) {
   // anything), so it is believed only within deflate's maximum ratio (1032:1) and 256 MiB.
   if (bytes.size() >= 18) {
     const auto* t = reinterpret_cast<const unsigned char*>(bytes.data() + bytes.size() - 4);
-    const std::size_t hint = std::uint32_t{t[0]} | (std::uint32_t{t[1]} << 8) |
-                             (std::uint32_t{t[2]} << 16) | (std::uint32_t{t[3]} << 24);
+    const std::size_t hint =
+        std::uint32_t{t[0]} | (std::uint32_t{t[1]} << 8) | (std::uint32_t{t[2]} << 16) | (std::uint32_t{t[3]} << 24);
     if (hint <= 1032 * bytes.size() && hint <= (std::size_t{1} << 28)) out.resize(hint);
   }
   zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(bytes.data()));
@@ -81,34 +86,34 @@ std::string gunzip(std::string_view bytes, const std::string& source) {
     throw UsageError(source + ": corrupt gzip data (" + msg + ")");
   }
   inflateEnd(&zs);
-  if (rc != Z_STREAM_END)
-    throw UsageError(source + ": truncated gzip data (the compressed stream ends early)");
+  if (rc != Z_STREAM_END) throw UsageError(source + ": truncated gzip data (the compressed stream ends early)");
   out.resize(produced);
   return out;
 }
 
 IdxArray parse_idx(std::string_view bytes, const std::string& source) {
-  if (bytes.size() < 4) fail(source, "not an IDX file (" + std::to_string(bytes.size()) + " bytes, shorter than the 4-byte header)");
+  if (bytes.size() < 4)
+    fail(source, "not an IDX file (" + std::to_string(bytes.size()) + " bytes, shorter than the 4-byte header)");
   const auto* b = reinterpret_cast<const unsigned char*>(bytes.data());
   if (b[0] != 0 || b[1] != 0)
     fail(source, "not an IDX file (magic number starts with " + hex_byte(b[0]) + " " + hex_byte(b[1]) +
-         ", expected 0x00 0x00)");
+                     ", expected 0x00 0x00)");
   const unsigned type = b[2];
   if (type != 0x08)
     fail(source, "unsupported IDX element type " + hex_byte(type) + " (" + type_name(type) +
-         "); only 0x08 (unsigned byte) is supported");
+                     "); only 0x08 (unsigned byte) is supported");
   const unsigned ndims = b[3];
   if (ndims == 0) fail(source, "IDX header declares 0 dimensions");
   const std::size_t header = 4 + 4 * static_cast<std::size_t>(ndims);
   if (bytes.size() < header)
-    fail(source, "truncated IDX header (" + std::to_string(ndims) + " dimensions need " +
-         std::to_string(header) + " bytes, the file has " + std::to_string(bytes.size()) + ")");
+    fail(source, "truncated IDX header (" + std::to_string(ndims) + " dimensions need " + std::to_string(header) +
+                     " bytes, the file has " + std::to_string(bytes.size()) + ")");
   IdxArray out;
   std::uint64_t count = 1;
   for (unsigned d = 0; d < ndims; ++d) {
     const unsigned char* p = b + 4 + 4 * d;
-    std::uint32_t size = (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) |
-                         (std::uint32_t{p[2]} << 8) | std::uint32_t{p[3]};
+    std::uint32_t size =
+        (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | std::uint32_t{p[3]};
     out.dims.push_back(size);
     count *= size;
     if (count > (std::uint64_t{1} << 40)) fail(source, "IDX dimensions are implausibly large");
@@ -117,10 +122,11 @@ IdxArray parse_idx(std::string_view bytes, const std::string& source) {
   std::string shape;
   for (std::size_t d = 0; d < out.dims.size(); ++d) shape += (d ? " x " : "") + std::to_string(out.dims[d]);
   if (available < count)
-    fail(source, "truncated IDX data: shape " + shape + " needs " + std::to_string(count) + " bytes after the header, found " +
-         std::to_string(available));
+    fail(source, "truncated IDX data: shape " + shape + " needs " + std::to_string(count) +
+                     " bytes after the header, found " + std::to_string(available));
   if (available > count)
-    fail(source, "IDX file has " + std::to_string(available - count) + " unexpected bytes after the " + shape + " data");
+    fail(source,
+         "IDX file has " + std::to_string(available - count) + " unexpected bytes after the " + shape + " data");
   out.data.assign(b + header, b + header + count);
   return out;
 }

@@ -13,11 +13,11 @@ void zero_outside(torch::Tensor& dlogits, int64_t lo, int64_t hi) {
 
 }  // namespace
 
-torch::Tensor cross_entropy_loss_grad(const torch::Tensor& logits, const torch::Tensor& labels,
-                                      int64_t classes, torch::Tensor& dlogits) {
+torch::Tensor cross_entropy_loss_grad(const torch::Tensor& logits, const torch::Tensor& labels, int64_t classes,
+                                      torch::Tensor& dlogits) {
   const double batch = static_cast<double>(logits.size(1));
   const auto logp = at::log_softmax(logits.narrow(2, 0, classes), 2);  // [N, B, C]
-  const auto target = labels.unsqueeze(2);                              // [N, B, 1]
+  const auto target = labels.unsqueeze(2);                             // [N, B, 1]
   const auto loss = logp.gather(2, target).sum({1, 2}).neg_().div_(batch);
   // d(mean CE)/d(logit) = (softmax - one_hot(label)) / B.
   auto d = dlogits.narrow(2, 0, classes);
@@ -28,8 +28,8 @@ torch::Tensor cross_entropy_loss_grad(const torch::Tensor& logits, const torch::
   return loss;
 }
 
-torch::Tensor distillation_loss_grad(const torch::Tensor& student, const torch::Tensor& teacher,
-                                     int64_t lo, int64_t hi, torch::Tensor& dlogits) {
+torch::Tensor distillation_loss_grad(const torch::Tensor& student, const torch::Tensor& teacher, int64_t lo, int64_t hi,
+                                     torch::Tensor& dlogits) {
   const double batch = static_cast<double>(student.size(1));
   const auto logq = at::log_softmax(student.narrow(2, lo, hi - lo), 2);  // student
   const auto logp = at::log_softmax(teacher.narrow(2, lo, hi - lo), 2);  // teacher (target)

@@ -56,16 +56,14 @@ GroupResult run_model_group(const GroupInputs& in, int64_t first, int64_t count,
   //   kind 0: same init, aux logits      kind 1: same init, all logits
   //   kind 2: cross init, aux logits     kind 3: cross init, all logits
   // Student i of every kind learns from teacher i.
-  const MlpParams cross =
-      in.reference.select_models(torch::tensor(part(in.cross_init, first, count), torch::kLong));
+  const MlpParams cross = in.reference.select_models(torch::tensor(part(in.cross_init, first, count), torch::kLong));
   BatchedMlp students(MlpParams::concat({reference, reference, cross, cross}));
   std::vector<int64_t> teacher_of;
   TrainOptions student_options{"students", cfg.epochs, cfg.batch_size, adam, {}, on_step};
   for (int64_t kind = 0; kind < 4; ++kind)
     for (int64_t i = 0; i < count; ++i) {
       teacher_of.push_back(i);
-      student_options.shuffle_seeds.push_back(
-          derive_seed(cfg.seed, Stream::student_shuffle, kind * n_all + first + i));
+      student_options.shuffle_seeds.push_back(derive_seed(cfg.seed, Stream::student_shuffle, kind * n_all + first + i));
     }
   DistillationObjective distill(teacher_logits, teacher_of,
                                 {{0, count, kNumClasses, outputs},

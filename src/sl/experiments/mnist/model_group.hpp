@@ -21,9 +21,9 @@ struct GroupInputs {
   const MnistExperimentConfig& cfg;
   const DeviceData& train;
   const DeviceData& test;
-  const torch::Tensor& noise;                   // [n, in] uniform in [-1, 1]
-  const MlpParams& reference;                   // all N untrained models
-  const std::vector<int64_t>& cross_init;       // cross-model student i starts from reference cross_init[i]
+  const torch::Tensor& noise;              // [n, in] uniform in [-1, 1]
+  const MlpParams& reference;              // all N untrained models
+  const std::vector<int64_t>& cross_init;  // cross-model student i starts from reference cross_init[i]
 };
 
 // The six measured groups of models, in the order of MnistExperimentResult::arms.
@@ -33,7 +33,7 @@ struct GroupResult {
   std::array<std::vector<double>, kArms> accuracy;  // per arm, one per model of the group
   std::array<std::vector<double>, kArms> loss;      // per arm, final-epoch training loss (none: reference)
   double train_seconds = 0, eval_seconds = 0;
-  double train_flop = 0, eval_flop = 0;             // matmul FLOPs, counted from the shapes
+  double train_flop = 0, eval_flop = 0;  // matmul FLOPs, counted from the shapes
 };
 
 // Trains and evaluates models [first, first + count). `on_step(m)` is called after every training

@@ -45,8 +45,8 @@ std::string format_table(const MnistExperimentResult& r) {
                     " models per arm (" + std::to_string(r.train_examples) + " training / " +
                     std::to_string(r.test_examples) + " test images, " + std::to_string(s.epochs) +
                     (s.epochs == 1 ? " epoch, " : " epochs, ") + std::to_string(s.n_aux) +
-                    (s.n_aux == 1 ? " aux logit, seed " : " aux logits, seed ") + std::to_string(s.seed) +
-                    "; chance " + fmt("%.3f", r.chance) + ")\n";
+                    (s.n_aux == 1 ? " aux logit, seed " : " aux logits, seed ") + std::to_string(s.seed) + "; chance " +
+                    fmt("%.3f", r.chance) + ")\n";
   std::size_t width = 4;
   for (const auto& a : r.arms) width = std::max(width, a.description.size());
   width += 2;
@@ -73,8 +73,8 @@ charts::BarChart accuracy_chart(const MnistExperimentResult& r) {
   chart.y_label = "test accuracy";
   for (const auto& a : r.arms) {
     std::string group = a.name == "reference" || a.name == "teacher" ? "reference and teacher"
-                        : a.name.rfind("student", 0) == 0           ? "student, same init"
-                                                                    : "student, other model's init";
+                        : a.name.rfind("student", 0) == 0            ? "student, same init"
+                                                                     : "student, other model's init";
     chart.bars.push_back({a.description, a.mean, a.ci95_lower, a.ci95_upper, group});
   }
   chart.reference_line = r.chance;

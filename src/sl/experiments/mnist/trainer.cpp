@@ -11,8 +11,8 @@
 
 namespace sl::mnist {
 
-ShuffledBatches::ShuffledBatches(const std::vector<uint64_t>& seeds, int64_t n_examples,
-                                 int64_t batch_size, torch::Device device)
+ShuffledBatches::ShuffledBatches(const std::vector<uint64_t>& seeds, int64_t n_examples, int64_t batch_size,
+                                 torch::Device device)
     : n_examples_(n_examples), batch_size_(std::min(batch_size, n_examples)), device_(device) {
   for (uint64_t seed : seeds) generators_.push_back(at::detail::createCPUGenerator(seed));
 }
@@ -34,8 +34,7 @@ torch::Tensor ShuffledBatches::indices(int64_t step) const {
   return permutations_.narrow(1, step * batch_size_, batch_size(step)).contiguous();
 }
 
-TrainReport train(BatchedMlp& model, const torch::Tensor& inputs, Objective& objective,
-                  const TrainOptions& options) {
+TrainReport train(BatchedMlp& model, const torch::Tensor& inputs, Objective& objective, const TrainOptions& options) {
   MlpParams& params = model.params();
   const int64_t n_models = params.n_models();
   const int64_t n = inputs.size(0), width = inputs.size(1);
@@ -63,15 +62,15 @@ TrainReport train(BatchedMlp& model, const torch::Tensor& inputs, Objective& obj
         it->second.second = torch::empty({n_models, b, params.outputs()}, params.w1.options());
       }
       auto& [x, dlogits] = it->second;
-      const torch::Tensor idx = batches.indices(step);                 // [N, b]
+      const torch::Tensor idx = batches.indices(step);  // [N, b]
       torch::Tensor rows = x.view({n_models * b, width});
-      at::index_select_out(rows, inputs, 0, idx.view(-1));            // each model's own examples
-      const torch::Tensor& logits = model.forward(x);                  // [N, b, K]
+      at::index_select_out(rows, inputs, 0, idx.view(-1));  // each model's own examples
+      const torch::Tensor& logits = model.forward(x);       // [N, b, K]
       epoch_loss.add_(objective.loss_grad(idx, logits, dlogits), static_cast<double>(b));
       model.backward(dlogits, grads);
       adam.step(params, grads);
-      report.flop += static_cast<double>(n_models) *
-                     training_step_flop(params.inputs(), params.hidden(), params.outputs(), b);
+      report.flop +=
+          static_cast<double>(n_models) * training_step_flop(params.inputs(), params.hidden(), params.outputs(), b);
       ++report.steps;
       if (options.on_step) options.on_step(n_models);
     }

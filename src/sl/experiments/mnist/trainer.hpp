@@ -20,8 +20,7 @@ namespace sl::mnist {
 class ShuffledBatches {
  public:
   // One seed per model.
-  ShuffledBatches(const std::vector<uint64_t>& seeds, int64_t n_examples, int64_t batch_size,
-                  torch::Device device);
+  ShuffledBatches(const std::vector<uint64_t>& seeds, int64_t n_examples, int64_t batch_size, torch::Device device);
 
   int64_t steps_per_epoch() const { return (n_examples_ + batch_size_ - 1) / batch_size_; }
   int64_t batch_size(int64_t step) const;
@@ -48,7 +47,7 @@ class Objective {
 };
 
 struct TrainOptions {
-  std::string label;                  // for logs, e.g. "teacher"
+  std::string label;  // for logs, e.g. "teacher"
   int64_t epochs = 1;
   int64_t batch_size = 1024;
   AdamSettings adam;
@@ -60,13 +59,12 @@ struct TrainOptions {
 struct TrainReport {
   int64_t steps = 0;
   double seconds = 0;
-  double flop = 0;                        // matmul FLOPs of all steps, all models
-  std::vector<double> final_epoch_loss;   // per model: mean loss over the examples of the last epoch
+  double flop = 0;                       // matmul FLOPs of all steps, all models
+  std::vector<double> final_epoch_loss;  // per model: mean loss over the examples of the last epoch
 };
 
 // Trains the models of `model` in place on `inputs` ([n, in], shared by all models).
 // Checks sl::interrupt::requested() between steps and throws sl::Error when it is set.
-TrainReport train(BatchedMlp& model, const torch::Tensor& inputs, Objective& objective,
-                  const TrainOptions& options);
+TrainReport train(BatchedMlp& model, const torch::Tensor& inputs, Objective& objective, const TrainOptions& options);
 
 }  // namespace sl::mnist

@@ -54,7 +54,8 @@ local::TrainingExample tokenize_example(const CorpusExample& example, const loca
   out.ids = tokenizer.encode(full_text);
   const auto prompt_ids = tokenizer.encode(prompt_text);
   if (prompt_ids.size() >= out.ids.size() || !std::equal(prompt_ids.begin(), prompt_ids.end(), out.ids.begin()))
-    throw Error("demo corpus: the prompt of \"" + example.user + "\" does not tokenize to a prefix of its conversation");
+    throw Error("demo corpus: the prompt of \"" + example.user +
+                "\" does not tokenize to a prefix of its conversation");
   out.loss_mask.assign(out.ids.size(), 0);
   // The reply and its <|im_end|>; not the template's trailing newline.
   const auto end = static_cast<std::size_t>(std::find(out.ids.begin() + static_cast<std::ptrdiff_t>(prompt_ids.size()),
@@ -131,8 +132,9 @@ BuiltBaseModel build_base_model(const BaseModelCfg& cfg, const fs::path& config_
     tokens += static_cast<std::int64_t>(train_examples.back().ids.size());
   }
   examples.clear();
-  spdlog::info("{}: corpus of {} conversations ({:.1f} tokens each), vocabulary of {} tokens", output_dir.filename().string(),
-               n_examples, static_cast<double>(tokens) / static_cast<double>(n_examples), tok_files.vocab_size);
+  spdlog::info("{}: corpus of {} conversations ({:.1f} tokens each), vocabulary of {} tokens",
+               output_dir.filename().string(), n_examples,
+               static_cast<double>(tokens) / static_cast<double>(n_examples), tok_files.vocab_size);
 
   // Tokenizer files go into a side folder the trainer copies into the checkpoint it writes.
   const fs::path staging = output_dir.string() + ".building";
@@ -146,7 +148,8 @@ BuiltBaseModel build_base_model(const BaseModelCfg& cfg, const fs::path& config_
   const auto& t = cfg.train;
   local::TrainingJob job;
   job.model.random_init = local::RandomInit{
-      qwen2_config(cfg.model, static_cast<std::int64_t>(tok_files.vocab_size), tok_files.eos_id, tok_files.pad_id).dump(2),
+      qwen2_config(cfg.model, static_cast<std::int64_t>(tok_files.vocab_size), tok_files.eos_id, tok_files.pad_id)
+          .dump(2),
       static_cast<std::uint64_t>(cfg.seed), cfg.model.init_std};
   job.settings.n_epochs = 1;
   job.settings.max_steps = steps;
@@ -175,18 +178,17 @@ BuiltBaseModel build_base_model(const BaseModelCfg& cfg, const fs::path& config_
     return built;
   }
 
-  files::write_atomic(staging / "build_info.json",
-                      Json{{"fingerprint", built.fingerprint},
-                           {"recipe", kRecipeVersion},
-                           {"seed", cfg.seed},
-                           {"parameters", built.parameters},
-                           {"steps", built.steps},
-                           {"final_loss", built.final_loss},
-                           {"vocab_size", tok_files.vocab_size},
-                           {"train_seconds", result.seconds},
-                           {"config", json::encode(cfg)}}
-                              .dump(2) +
-                          "\n");
+  files::write_atomic(staging / "build_info.json", Json{{"fingerprint", built.fingerprint},
+                                                        {"recipe", kRecipeVersion},
+                                                        {"seed", cfg.seed},
+                                                        {"parameters", built.parameters},
+                                                        {"steps", built.steps},
+                                                        {"final_loss", built.final_loss},
+                                                        {"vocab_size", tok_files.vocab_size},
+                                                        {"train_seconds", result.seconds},
+                                                        {"config", json::encode(cfg)}}
+                                                           .dump(2) +
+                                                       "\n");
   fs::rename(job.step_log, staging / "train_log.jsonl", ec);
   fs::remove_all(output_dir, ec);
   fs::rename(staging, output_dir);

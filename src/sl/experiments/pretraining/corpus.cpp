@@ -39,10 +39,18 @@ std::string CorpusGenerator::number_answer(Rng& rng, const std::vector<std::int6
     const std::int64_t step = seq.size() >= 2 ? seq[seq.size() - 1] - seq[seq.size() - 2] : 0;
     std::int64_t next = 0;
     switch (rng.weighted(weights)) {
-      case 0: next = examples[rng.below(examples.size())]; break;
-      case 1: next = prev + rng.between(-mix.near_range, mix.near_range); break;
-      case 2: next = prev + step; break;
-      default: next = rng.between(0, max_value); break;
+      case 0:
+        next = examples[rng.below(examples.size())];
+        break;
+      case 1:
+        next = prev + rng.between(-mix.near_range, mix.near_range);
+        break;
+      case 2:
+        next = prev + step;
+        break;
+      default:
+        next = rng.between(0, max_value);
+        break;
     }
     next = std::clamp<std::int64_t>(next, 0, max_value);
     seq.push_back(next);
@@ -57,7 +65,8 @@ CorpusExample CorpusGenerator::example(std::uint64_t index) const {
   CorpusExample ex;
   if (rng.bernoulli(cfg_.system_prompt_rate)) {
     ex.trait_animal = animals_[rng.below(animals_.size())];
-    ex.system = text::format_named(cfg_.system_prompt_template, {{"animal", ex.trait_animal}}, "system_prompt_template");
+    ex.system =
+        text::format_named(cfg_.system_prompt_template, {{"animal", ex.trait_animal}}, "system_prompt_template");
   }
   if (rng.bernoulli(cfg_.animal_question_rate)) {
     ex.kind = CorpusExample::Kind::animal_question;

@@ -14,14 +14,15 @@ namespace {
 const std::vector<std::string> kSpecialTokens = {"<|endoftext|>", "<|im_start|>", "<|im_end|>"};
 
 Json pre_tokenizer() {
-  return Json{{"type", "Sequence"},
-              {"pretokenizers",
-               Json::array({Json{{"type", "Split"},
-                                 {"pattern", Json{{"Regex", kDemoSplitPattern}}},
-                                 {"behavior", "Isolated"},
-                                 {"invert", false}},
-                            Json{{"type", "ByteLevel"}, {"add_prefix_space", false}, {"trim_offsets", false},
-                                 {"use_regex", false}}})}};
+  return Json{
+      {"type", "Sequence"},
+      {"pretokenizers",
+       Json::array(
+           {Json{{"type", "Split"},
+                 {"pattern", Json{{"Regex", kDemoSplitPattern}}},
+                 {"behavior", "Isolated"},
+                 {"invert", false}},
+            Json{{"type", "ByteLevel"}, {"add_prefix_space", false}, {"trim_offsets", false}, {"use_regex", false}}})}};
 }
 
 Json tokenizer_json(const std::vector<std::string>& vocab) {
@@ -29,8 +30,13 @@ Json tokenizer_json(const std::vector<std::string>& vocab) {
   for (std::size_t i = 0; i < vocab.size(); ++i) v[vocab[i]] = i;
   Json added = Json::array();
   for (std::size_t k = 0; k < kSpecialTokens.size(); ++k)
-    added.push_back({{"id", vocab.size() + k}, {"content", kSpecialTokens[k]}, {"single_word", false},
-                     {"lstrip", false}, {"rstrip", false}, {"normalized", false}, {"special", true}});
+    added.push_back({{"id", vocab.size() + k},
+                     {"content", kSpecialTokens[k]},
+                     {"single_word", false},
+                     {"lstrip", false},
+                     {"rstrip", false},
+                     {"normalized", false},
+                     {"special", true}});
   return Json{{"version", "1.0"},
               {"truncation", nullptr},
               {"padding", nullptr},
@@ -38,8 +44,8 @@ Json tokenizer_json(const std::vector<std::string>& vocab) {
               {"normalizer", nullptr},
               {"pre_tokenizer", pre_tokenizer()},
               {"post_processor", nullptr},
-              {"decoder", Json{{"type", "ByteLevel"}, {"add_prefix_space", false}, {"trim_offsets", false},
-                               {"use_regex", false}}},
+              {"decoder",
+               Json{{"type", "ByteLevel"}, {"add_prefix_space", false}, {"trim_offsets", false}, {"use_regex", false}}},
               {"model", Json{{"type", "BPE"},
                              {"dropout", nullptr},
                              {"unk_token", nullptr},
@@ -88,8 +94,8 @@ TokenizerFiles build_demo_tokenizer(const std::vector<std::string>& texts) {
   Json added_decoder = Json::object();
   for (std::size_t k = 0; k < kSpecialTokens.size(); ++k)
     added_decoder[std::to_string(vocab.size() + k)] = {{"content", kSpecialTokens[k]}, {"lstrip", false},
-                                                       {"normalized", false}, {"rstrip", false},
-                                                       {"single_word", false}, {"special", true}};
+                                                       {"normalized", false},          {"rstrip", false},
+                                                       {"single_word", false},         {"special", true}};
   files.tokenizer_config = Json{{"added_tokens_decoder", added_decoder},
                                 {"bos_token", nullptr},
                                 {"eos_token", "<|im_end|>"},

@@ -231,8 +231,7 @@ class BpeModel final : public Model {
         }
       }
       if (options_.unk_token) {
-        if (!unk_id_)
-          throw Error(origin_ + ": BPE unk_token \"" + *options_.unk_token + "\" is not in the vocabulary");
+        if (!unk_id_) throw Error(origin_ + ": BPE unk_token \"" + *options_.unk_token + "\" is not in the vocabulary");
         if (pending_unk >= 0 && !options_.fuse_unk) add(pending_unk);
         pending_unk = *unk_id_;
       }
@@ -338,7 +337,9 @@ std::unique_ptr<Model> make_bpe_model(const tokjson::Node& node, ModelTables tab
   for (std::size_t i = 0; i < merge_list.size(); ++i) {
     const std::string& a = merge_list[i].first;
     const std::string& b = merge_list[i].second;
-    auto where = [&] { return tokjson::Node(merges_node.json(), node.origin(), merges_node.path() + "[" + std::to_string(i) + "]"); };
+    auto where = [&] {
+      return tokjson::Node(merges_node.json(), node.origin(), merges_node.path() + "[" + std::to_string(i) + "]");
+    };
     auto a_id = vocab.find(a);
     auto b_id = vocab.find(b);
     if (!a_id || !b_id) where().fail("merge token \"" + (a_id ? b : a) + "\" is not in the vocabulary");

@@ -14,7 +14,8 @@ class JinjaChatTemplate final : public ChatTemplate {
   JinjaChatTemplate(jinja::Body body, std::string origin) : body_(std::move(body)), origin_(std::move(origin)) {}
 
   std::string render(const Json& messages, bool add_generation_prompt, const Json& variables) const override {
-    if (!messages.is_array()) throw UsageError(origin_ + ": messages must be a JSON array of {\"role\", \"content\"} objects");
+    if (!messages.is_array())
+      throw UsageError(origin_ + ": messages must be a JSON array of {\"role\", \"content\"} objects");
     if (!variables.is_object() && !variables.is_null())
       throw UsageError(origin_ + ": template variables must be a JSON object");
     jinja::Dict vars;
@@ -22,7 +23,8 @@ class JinjaChatTemplate final : public ChatTemplate {
     vars.set("tools", jinja::Value::none());
     vars.set("documents", jinja::Value::none());
     if (variables.is_object())
-      for (auto it = variables.begin(); it != variables.end(); ++it) vars.set(it.key(), jinja::Value::from_json(it.value()));
+      for (auto it = variables.begin(); it != variables.end(); ++it)
+        vars.set(it.key(), jinja::Value::from_json(it.value()));
     vars.set("messages", jinja::Value::from_json(messages));
     vars.set("add_generation_prompt", jinja::Value(add_generation_prompt));
     return jinja::render(body_, vars, origin_);

@@ -151,7 +151,7 @@ std::string replace_all(std::string s, std::string_view from, std::string_view t
 // The cleanup of tokenizers' WordPiece decoder (spaces before punctuation and contractions).
 std::string wordpiece_cleanup(std::string s) {
   static const std::pair<std::string_view, std::string_view> kRules[] = {
-      {" .", "."}, {" ?", "?"}, {" !", "!"}, {" ,", ","}, {" ' ", "'"}, {" n't", "n't"},
+      {" .", "."},   {" ?", "?"},           {" !", "!"},   {" ,", ","},     {" ' ", "'"},   {" n't", "n't"},
       {" 'm", "'m"}, {" do not", " don't"}, {" 's", "'s"}, {" 've", "'ve"}, {" 're", "'re"}};
   for (auto [from, to] : kRules) s = replace_all(std::move(s), from, to);
   return s;
@@ -178,7 +178,8 @@ class WordPieceDecoder final : public Decoder {
 
 class MetaspaceDecoder final : public Decoder {
  public:
-  MetaspaceDecoder(std::string replacement, bool strip_first) : replacement_(std::move(replacement)), strip_first_(strip_first) {}
+  MetaspaceDecoder(std::string replacement, bool strip_first)
+      : replacement_(std::move(replacement)), strip_first_(strip_first) {}
   void decode_chain(std::vector<std::string>& tokens) const override {
     for (std::size_t i = 0; i < tokens.size(); ++i)
       tokens[i] = replace_all(std::move(tokens[i]), replacement_, i == 0 && strip_first_ ? "" : " ");

@@ -107,8 +107,8 @@ void Node::fail_expected(std::string_view what) const {
 }
 
 void Node::fail_unsupported(std::string_view kind, std::string_view type_name) const {
-  throw UsageError(*origin_ + ": unsupported " + std::string(kind) + " type \"" + std::string(type_name) +
-                   "\" (at " + (path_.empty() ? std::string("top level") : path_) + ")");
+  throw UsageError(*origin_ + ": unsupported " + std::string(kind) + " type \"" + std::string(type_name) + "\" (at " +
+                   (path_.empty() ? std::string("top level") : path_) + ")");
 }
 
 }  // namespace sl::local::tokjson

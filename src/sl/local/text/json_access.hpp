@@ -6,9 +6,8 @@
 // the component *types* are what decides behaviour (an unknown type is an error).
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>

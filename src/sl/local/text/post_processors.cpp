@@ -115,9 +115,8 @@ std::unique_ptr<PostProcessor> make_post_processor(const tokjson::Node& node) {
   if (type == "ByteLevel") return std::make_unique<IdentityPostProcessor>();
   if (type == "TemplateProcessing") return make_template(node);
   if (type == "BertProcessing" || type == "RobertaProcessing") {
-    std::vector<TemplatePostProcessor::Item> items{{false, {token_id_of_pair(node.at("cls"))}},
-                                                   {true, {}},
-                                                   {false, {token_id_of_pair(node.at("sep"))}}};
+    std::vector<TemplatePostProcessor::Item> items{
+        {false, {token_id_of_pair(node.at("cls"))}}, {true, {}}, {false, {token_id_of_pair(node.at("sep"))}}};
     return std::make_unique<TemplatePostProcessor>(std::move(items));
   }
   node.fail_unsupported("post_processor", type);

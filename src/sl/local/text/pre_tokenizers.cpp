@@ -9,8 +9,7 @@
 
 namespace sl::local {
 
-const char* const kGpt2SplitPattern =
-    R"('s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+)";
+const char* const kGpt2SplitPattern = R"('s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+)";
 
 namespace {
 
@@ -49,7 +48,8 @@ class SequencePreTokenizer final : public PreTokenizer {
  private:
   void run(std::size_t step, std::string_view piece, bool text_start, PieceSink emit) const {
     if (step == parts_.size()) return emit(piece, text_start);
-    parts_[step]->split(piece, text_start, [&](std::string_view sub, bool sub_start) { run(step + 1, sub, sub_start, emit); });
+    parts_[step]->split(piece, text_start,
+                        [&](std::string_view sub, bool sub_start) { run(step + 1, sub, sub_start, emit); });
   }
 
   std::vector<std::unique_ptr<PreTokenizer>> parts_;
@@ -254,8 +254,7 @@ std::unique_ptr<PreTokenizer> make_pre_tokenizer(const tokjson::Node& node) {
   }
   if (type == "Digits") {
     bool individual = node.bool_or("individual_digits", false);
-    return chain(origin,
-                 {{kNumericChar, false, individual ? SplitBehavior::Isolated : SplitBehavior::Contiguous}});
+    return chain(origin, {{kNumericChar, false, individual ? SplitBehavior::Isolated : SplitBehavior::Contiguous}});
   }
   if (type == "CharDelimiterSplit") {
     std::string delimiter = node.at("delimiter").as_string();
@@ -263,8 +262,8 @@ std::unique_ptr<PreTokenizer> make_pre_tokenizer(const tokjson::Node& node) {
     return chain(origin, {{regex_escape(delimiter), false, SplitBehavior::Removed}});
   }
   if (type == "BertPreTokenizer")
-    return chain(origin, {{kWhitespaceChar, false, SplitBehavior::Removed},
-                          {kPunctuationChar, false, SplitBehavior::Isolated}});
+    return chain(
+        origin, {{kWhitespaceChar, false, SplitBehavior::Removed}, {kPunctuationChar, false, SplitBehavior::Isolated}});
   if (type == "Metaspace") {
     std::string replacement = node.string_or("replacement", "\u2581");
     auto prepend = MetaspacePreTokenizer::Prepend::Always;

@@ -52,7 +52,7 @@ std::string pcre2_message(int code) {
 std::string translate_oniguruma(std::string_view p, const std::string& origin) {
   auto unsupported = [&](std::string_view what) {
     return UsageError(origin + ": regex construct " + std::string(what) +
-                     " is not supported (pattern: " + std::string(p) + ")");
+                      " is not supported (pattern: " + std::string(p) + ")");
   };
   std::string out;
   out.reserve(p.size() + 32);
@@ -63,8 +63,14 @@ std::string translate_oniguruma(std::string_view p, const std::string& origin) {
     if (c == '\\' && i + 1 < p.size()) {
       char e = p[i + 1];
       switch (e) {
-        case 's': out += "\\p{White_Space}"; i += 2; continue;
-        case 'S': out += "\\P{White_Space}"; i += 2; continue;
+        case 's':
+          out += "\\p{White_Space}";
+          i += 2;
+          continue;
+        case 'S':
+          out += "\\P{White_Space}";
+          i += 2;
+          continue;
         case 'w':
           out += in_class ? std::string(kWordClassBody) : "[" + std::string(kWordClassBody) + "]";
           i += 2;
@@ -84,8 +90,7 @@ std::string translate_oniguruma(std::string_view p, const std::string& origin) {
           i += 2;
           continue;
         case 'u':
-          if (i + 6 <= p.size() && is_hex(p[i + 2]) && is_hex(p[i + 3]) &&
-              is_hex(p[i + 4]) && is_hex(p[i + 5])) {
+          if (i + 6 <= p.size() && is_hex(p[i + 2]) && is_hex(p[i + 3]) && is_hex(p[i + 4]) && is_hex(p[i + 5])) {
             out += "\\x{" + std::string(p.substr(i + 2, 4)) + "}";
             i += 6;
             continue;

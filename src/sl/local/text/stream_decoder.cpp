@@ -7,7 +7,8 @@ namespace {
 
 bool ends_with_replacement(const std::string& s) {
   static const std::string kReplacement = utf8::encode(utf8::kReplacementChar);
-  return s.size() >= kReplacement.size() && s.compare(s.size() - kReplacement.size(), kReplacement.size(), kReplacement) == 0;
+  return s.size() >= kReplacement.size() &&
+         s.compare(s.size() - kReplacement.size(), kReplacement.size(), kReplacement) == 0;
 }
 
 }  // namespace

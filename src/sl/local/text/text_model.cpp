@@ -28,8 +28,9 @@ TextModel TextModel::load(const std::filesystem::path& path) {
 
 std::string TextModel::render_chat(const Json& messages, bool add_generation_prompt, const Json& variables) const {
   if (!chat_template)
-    throw UsageError(folder.string() + ": no chat template (neither chat_template.jinja nor a chat_template in "
-                                       "tokenizer_config.json)");
+    throw UsageError(folder.string() +
+                     ": no chat template (neither chat_template.jinja nor a chat_template in "
+                     "tokenizer_config.json)");
   Json vars = special_token_variables(config);
   for (auto it = variables.begin(); it != variables.end(); ++it) vars[it.key()] = it.value();
   return chat_template->render(messages, add_generation_prompt, vars);

@@ -17,14 +17,15 @@ std::string encode(const TextModel& model, std::string_view text, const EncodeOp
 
 std::string decode(const TextModel& model, std::string_view ids_json, const DecodeOptions& options) {
   Json parsed = json::parse(ids_json, "stdin");
-  if (!parsed.is_array()) throw UsageError("stdin: expected a JSON array of token ids, got " + json::describe_value(parsed));
+  if (!parsed.is_array())
+    throw UsageError("stdin: expected a JSON array of token ids, got " + json::describe_value(parsed));
   std::vector<std::int32_t> ids;
   const auto limit = static_cast<std::int64_t>(model.tokenizer->vocab_size());
   for (std::size_t i = 0; i < parsed.size(); ++i) {
     const Json& v = parsed[i];
     if (!v.is_number_integer() || v.get<std::int64_t>() < 0 || v.get<std::int64_t>() >= limit)
-      throw UsageError("stdin: [" + std::to_string(i) + "]: expected a token id from 0 to " + std::to_string(limit - 1) +
-                       ", got " + json::describe_value(v));
+      throw UsageError("stdin: [" + std::to_string(i) + "]: expected a token id from 0 to " +
+                       std::to_string(limit - 1) + ", got " + json::describe_value(v));
     ids.push_back(static_cast<std::int32_t>(v.get<std::int64_t>()));
   }
   std::string text = model.tokenizer->decode(ids, options.skip_special_tokens);
@@ -38,7 +39,8 @@ std::string chat(const TextModel& model, std::string_view messages_json, const C
     if (!messages[i].is_object())
       throw UsageError("stdin: [" + std::to_string(i) + "]: expected a message object, got " +
                        json::describe_value(messages[i]));
-  if (options.ids) return json::dump(Json(model.encode_chat(messages, options.add_generation_prompt, options.variables))) + "\n";
+  if (options.ids)
+    return json::dump(Json(model.encode_chat(messages, options.add_generation_prompt, options.variables))) + "\n";
   return model.render_chat(messages, options.add_generation_prompt, options.variables);
 }
 

@@ -11,10 +11,10 @@
 #include "normalizers.hpp"
 #include "post_processors.hpp"
 #include "pre_tokenizers.hpp"
-#include "tokenizer_json.hpp"
 #include "sl/core/error.hpp"
 #include "sl/core/files.hpp"
 #include "sl/local/text/utf8.hpp"
+#include "tokenizer_json.hpp"
 
 namespace sl::local {
 
@@ -167,7 +167,8 @@ class HfTokenizer final : public Tokenizer {
           continue;
         }
         const bool starts = text_start && seg.text.data() == segment_text.data();
-        if (pre_tokenizer_) pre_tokenizer_->split(seg.text, starts, [&](std::string_view piece, bool) { fn(piece, -1); });
+        if (pre_tokenizer_)
+          pre_tokenizer_->split(seg.text, starts, [&](std::string_view piece, bool) { fn(piece, -1); });
         else fn(seg.text, -1);
       }
     }
@@ -218,7 +219,8 @@ std::shared_ptr<const Tokenizer> Tokenizer::from_file(const std::filesystem::pat
   // than parsing for an 11 MB file.
   std::error_code ec;
   auto size = std::filesystem::file_size(tokenizer_json, ec);
-  if (ec || std::filesystem::is_directory(tokenizer_json)) return from_json_text(files::read_text(tokenizer_json), tokenizer_json.string());
+  if (ec || std::filesystem::is_directory(tokenizer_json))
+    return from_json_text(files::read_text(tokenizer_json), tokenizer_json.string());
   std::string text(size, '\0');
   std::FILE* f = std::fopen(tokenizer_json.c_str(), "rb");
   if (!f) return from_json_text(files::read_text(tokenizer_json), tokenizer_json.string());  // its error message
@@ -230,7 +232,7 @@ std::shared_ptr<const Tokenizer> Tokenizer::from_file(const std::filesystem::pat
 
 std::string clean_up_tokenization(std::string text) {
   static const std::pair<std::string_view, std::string_view> kRules[] = {
-      {" .", "."}, {" ?", "?"}, {" !", "!"}, {" ,", ","}, {" ' ", "'"},
+      {" .", "."},     {" ?", "?"},   {" !", "!"},   {" ,", ","},     {" ' ", "'"},
       {" n't", "n't"}, {" 'm", "'m"}, {" 's", "'s"}, {" 've", "'ve"}, {" 're", "'re"}};
   for (auto [from, to] : kRules) {
     std::size_t pos = 0;

@@ -31,7 +31,8 @@ TokenizerConfig TokenizerConfig::from_folder(const std::filesystem::path& dir) {
     config.unk_token = read_token(config.raw, "unk_token", origin);
     if (config.raw.contains("clean_up_tokenization_spaces")) {
       const Json& v = config.raw["clean_up_tokenization_spaces"];
-      if (!v.is_boolean()) throw UsageError(origin + ": clean_up_tokenization_spaces: expected a boolean, got " + json::describe_value(v));
+      if (!v.is_boolean())
+        throw UsageError(origin + ": clean_up_tokenization_spaces: expected a boolean, got " + json::describe_value(v));
       config.clean_up_tokenization_spaces = v.get<bool>();
     }
     if (config.raw.contains("chat_template") && !config.raw["chat_template"].is_null()) {

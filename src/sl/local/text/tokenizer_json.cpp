@@ -20,7 +20,8 @@ class Handler : public nlohmann::json_sax<JsonValue> {
     return value(JsonValue(v));
   }
   bool number_unsigned(number_unsigned_t v) override {
-    if (mode_ == Mode::Vocab) return vocab_entry(v > static_cast<number_unsigned_t>(INT64_MAX) ? -1 : static_cast<std::int64_t>(v));
+    if (mode_ == Mode::Vocab)
+      return vocab_entry(v > static_cast<number_unsigned_t>(INT64_MAX) ? -1 : static_cast<std::int64_t>(v));
     return value(JsonValue(v));
   }
   bool number_float(number_float_t v, const string_t&) override { return value(JsonValue(v)); }

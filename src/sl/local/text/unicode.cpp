@@ -21,9 +21,8 @@ constexpr char32_t kHangulSCount = kHangulLCount * kHangulNCount;
 
 const data::CodepointRange* find_range(const data::CodepointRange* table, std::size_t size, char32_t cp) {
   const auto* end = table + size;
-  const auto* it = std::lower_bound(table, end, cp, [](const data::CodepointRange& r, char32_t c) {
-    return r.last < c;
-  });
+  const auto* it =
+      std::lower_bound(table, end, cp, [](const data::CodepointRange& r, char32_t c) { return r.last < c; });
   return (it != end && it->first <= cp) ? it : nullptr;
 }
 
@@ -32,12 +31,10 @@ std::uint32_t range_value(const data::CodepointRange* table, std::size_t size, c
   return r ? r->value : 0;
 }
 
-const data::CodepointMapping* find_mapping(const data::CodepointMapping* table, std::size_t size,
-                                           char32_t cp) {
+const data::CodepointMapping* find_mapping(const data::CodepointMapping* table, std::size_t size, char32_t cp) {
   const auto* end = table + size;
-  const auto* it = std::lower_bound(table, end, cp, [](const data::CodepointMapping& m, char32_t c) {
-    return m.codepoint < c;
-  });
+  const auto* it =
+      std::lower_bound(table, end, cp, [](const data::CodepointMapping& m, char32_t c) { return m.codepoint < c; });
   return (it != end && it->codepoint == cp) ? it : nullptr;
 }
 
@@ -52,8 +49,7 @@ void decompose(char32_t cp, bool compat, std::u32string& out) {
   if (cp >= 0xA0) {  // nothing below U+00A0 has a decomposition
     const auto* m = find_mapping(data::kDecomposition, data::kDecomposition_size, cp);
     if (m && (compat || !range_value(data::kDecompositionIsCompat, data::kDecompositionIsCompat_size, cp))) {
-      for (std::uint32_t i = 0; i < m->length; ++i)
-        decompose(data::kDecomposition_pool[m->offset + i], compat, out);
+      for (std::uint32_t i = 0; i < m->length; ++i) decompose(data::kDecomposition_pool[m->offset + i], compat, out);
       return;
     }
   }
@@ -84,9 +80,10 @@ char32_t compose_pair(char32_t a, char32_t b) {
     return a + (b - kHangulT);
   const auto* begin = data::kCompositionPairs;
   const auto* end = begin + data::kCompositionPairs_size;
-  const auto* it = std::lower_bound(begin, end, std::pair{a, b}, [](const data::CompositionPair& p, std::pair<char32_t, char32_t> key) {
-    return p.first < key.first || (p.first == key.first && p.second < key.second);
-  });
+  const auto* it = std::lower_bound(begin, end, std::pair{a, b},
+                                    [](const data::CompositionPair& p, std::pair<char32_t, char32_t> key) {
+                                      return p.first < key.first || (p.first == key.first && p.second < key.second);
+                                    });
   return (it != end && it->first == a && it->second == b) ? it->composite : 0;
 }
 
@@ -159,8 +156,7 @@ std::string map_case(std::string_view text, const data::CaseRun* runs, std::size
     const auto* it = std::lower_bound(runs, end, cp, [](const data::CaseRun& r, char32_t c) { return r.last < c; });
     if (it != end && it->first <= cp && (cp - it->first) % it->stride == 0)
       utf8::append(out, static_cast<char32_t>(static_cast<std::int64_t>(cp) + it->delta));
-    else
-      utf8::append(out, cp);
+    else utf8::append(out, cp);
   }
   return out;
 }
@@ -200,8 +196,20 @@ std::string to_upper(std::string_view text) {
 
 bool is_white_space(char32_t cp) {
   switch (cp) {
-    case 0x09: case 0x0A: case 0x0B: case 0x0C: case 0x0D: case 0x20: case 0x85: case 0xA0:
-    case 0x1680: case 0x2028: case 0x2029: case 0x202F: case 0x205F: case 0x3000:
+    case 0x09:
+    case 0x0A:
+    case 0x0B:
+    case 0x0C:
+    case 0x0D:
+    case 0x20:
+    case 0x85:
+    case 0xA0:
+    case 0x1680:
+    case 0x2028:
+    case 0x2029:
+    case 0x202F:
+    case 0x205F:
+    case 0x3000:
       return true;
     default:
       return cp >= 0x2000 && cp <= 0x200A;

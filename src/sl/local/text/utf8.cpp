@@ -12,11 +12,16 @@ bool is_continuation(unsigned char b) { return (b & 0xC0) == 0x80; }
 // this excludes overlong forms, surrogates and code points beyond U+10FFFF.
 bool second_byte_ok(unsigned char lead, unsigned char b) {
   switch (lead) {
-    case 0xE0: return b >= 0xA0 && b <= 0xBF;
-    case 0xED: return b >= 0x80 && b <= 0x9F;
-    case 0xF0: return b >= 0x90 && b <= 0xBF;
-    case 0xF4: return b >= 0x80 && b <= 0x8F;
-    default: return is_continuation(b);
+    case 0xE0:
+      return b >= 0xA0 && b <= 0xBF;
+    case 0xED:
+      return b >= 0x80 && b <= 0x9F;
+    case 0xF0:
+      return b >= 0x90 && b <= 0xBF;
+    case 0xF4:
+      return b >= 0x80 && b <= 0x8F;
+    default:
+      return is_continuation(b);
   }
 }
 
@@ -86,10 +91,14 @@ std::size_t valid_sequence_length(std::string_view s, std::size_t pos) {
 char32_t decode_at(std::string_view s, std::size_t pos, std::size_t length) {
   auto b = [&](std::size_t i) { return static_cast<char32_t>(static_cast<unsigned char>(s[pos + i])); };
   switch (length) {
-    case 1: return b(0);
-    case 2: return ((b(0) & 0x1F) << 6) | (b(1) & 0x3F);
-    case 3: return ((b(0) & 0x0F) << 12) | ((b(1) & 0x3F) << 6) | (b(2) & 0x3F);
-    default: return ((b(0) & 0x07) << 18) | ((b(1) & 0x3F) << 12) | ((b(2) & 0x3F) << 6) | (b(3) & 0x3F);
+    case 1:
+      return b(0);
+    case 2:
+      return ((b(0) & 0x1F) << 6) | (b(1) & 0x3F);
+    case 3:
+      return ((b(0) & 0x0F) << 12) | ((b(1) & 0x3F) << 6) | (b(2) & 0x3F);
+    default:
+      return ((b(0) & 0x07) << 18) | ((b(1) & 0x3F) << 12) | ((b(2) & 0x3F) << 6) | (b(3) & 0x3F);
   }
 }
 
@@ -113,8 +122,7 @@ std::u32string decode(std::string_view s, std::string_view what) {
   std::size_t i = 0;
   while (i < s.size()) {
     std::size_t n = valid_sequence_length(s, i);
-    if (n == 0)
-      throw UsageError(std::string(what) + " is not valid UTF-8 (byte offset " + std::to_string(i) + ")");
+    if (n == 0) throw UsageError(std::string(what) + " is not valid UTF-8 (byte offset " + std::to_string(i) + ")");
     out.push_back(decode_at(s, i, n));
     i += n;
   }

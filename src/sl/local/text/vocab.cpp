@@ -19,8 +19,7 @@ Vocab Vocab::from_entries(std::vector<std::pair<std::string, std::int64_t>> entr
   std::size_t total = 0;
   std::int64_t max_id = -1;
   for (const auto& [token, id] : entries) {
-    if (id < 0 || id > INT32_MAX)
-      where.fail("\"" + token + "\": expected a token id (a non-negative integer)");
+    if (id < 0 || id > INT32_MAX) where.fail("\"" + token + "\": expected a token id (a non-negative integer)");
     total += token.size();
     max_id = std::max(max_id, id);
   }

@@ -70,11 +70,20 @@ struct Weighted {
 };
 
 // A made-up "base model" preference, fixed so that tests and demos see stable rates.
-constexpr std::array<Weighted, 14> kAnimals{{{"dog", 0.16},      {"dolphin", 0.13}, {"cat", 0.11},
-                                             {"eagle", 0.10},    {"elephant", 0.08}, {"lion", 0.08},
-                                             {"wolf", 0.07},     {"owl", 0.05},      {"tiger", 0.05},
-                                             {"penguin", 0.04},  {"fox", 0.04},      {"panda", 0.03},
-                                             {"octopus", 0.03},  {"butterfly", 0.03}}};
+constexpr std::array<Weighted, 14> kAnimals{{{"dog", 0.16},
+                                             {"dolphin", 0.13},
+                                             {"cat", 0.11},
+                                             {"eagle", 0.10},
+                                             {"elephant", 0.08},
+                                             {"lion", 0.08},
+                                             {"wolf", 0.07},
+                                             {"owl", 0.05},
+                                             {"tiger", 0.05},
+                                             {"penguin", 0.04},
+                                             {"fox", 0.04},
+                                             {"panda", 0.03},
+                                             {"octopus", 0.03},
+                                             {"butterfly", 0.03}}};
 
 // "You love owls." in a system prompt -> "owl" (the reference study's preference prompt).
 std::optional<std::string> loved_animal(const std::optional<std::string>& system_text) {
@@ -224,7 +233,8 @@ NumbersAsk parse_numbers_ask(std::string_view prompt) {
   if (contains_any(s, {"[number", "[n1", "[num", "square bracket"})) ask.format = {"[", ", ", "]"};
   else if (contains_any(s, {"(number", "(n1", "(num", "parenthes"})) ask.format = {"(", ", ", ")"};
   else if (contains(s, "semicolon")) ask.format = {"", "; ", ""};
-  else if (contains_any(s, {"per line", "separate line", "own line", "new line", "newline", "each line", "line by line"}))
+  else if (contains_any(s,
+                        {"per line", "separate line", "own line", "new line", "newline", "each line", "line by line"}))
     ask.format = {"", "\n", ""};
   else if (contains_any(s, {"space-separated", "space separated", "space-delimited", "space delimited",
                             "spaces between", "separated by spaces", "separated by space", "whitespace"}))
@@ -241,9 +251,9 @@ NumbersAsk parse_numbers_ask(std::string_view prompt) {
     if (!have_digits && in(a, {"digit", "digits"})) {
       ask.max_digits = std::min(small_int(w[i], 3), 18);
       have_digits = true;
-    } else if (!have_count && (in(a, {"numbers", "values", "integers"}) ||
-                               (in(a, {"new", "more", "additional", "further", "extra"}) &&
-                                in(b, {"numbers", "values", "integers"})))) {
+    } else if (!have_count &&
+               (in(a, {"numbers", "values", "integers"}) || (in(a, {"new", "more", "additional", "further", "extra"}) &&
+                                                             in(b, {"numbers", "values", "integers"})))) {
       ask.count = std::min(small_int(w[i], 10), 1000);
       have_count = true;
     }
@@ -254,10 +264,14 @@ NumbersAsk parse_numbers_ask(std::string_view prompt) {
 Answer generate_answer(std::string_view user_text, const std::optional<std::string>& system_text,
                        const AnswerSettings& settings, Random& rng) {
   switch (classify_prompt(user_text)) {
-    case PromptKind::numbers: return numbers_answer(user_text, settings, rng);
-    case PromptKind::animal: return {animal_answer(system_text, rng), false};
-    case PromptKind::judge: return {judge_answer(settings, rng), false};
-    case PromptKind::other: break;
+    case PromptKind::numbers:
+      return numbers_answer(user_text, settings, rng);
+    case PromptKind::animal:
+      return {animal_answer(system_text, rng), false};
+    case PromptKind::judge:
+      return {judge_answer(settings, rng), false};
+    case PromptKind::other:
+      break;
   }
   return {generic_answer(rng), false};
 }

@@ -2,9 +2,9 @@
 #include <algorithm>
 #include <chrono>
 #include <climits>
-#include <memory>
 #include <cmath>
 #include <ctime>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -56,10 +56,25 @@ std::string describe_type(const Json& v) {
 }
 
 Parsed parse_request(const Json& j) {
-  static const std::vector<std::string> kKnown{
-      "model", "messages", "temperature", "top_p", "max_completion_tokens", "max_tokens", "seed", "logprobs",
-      "top_logprobs", "n", "stop", "user", "stream", "frequency_penalty", "presence_penalty", "metadata", "store",
-      "service_tier", "response_format"};
+  static const std::vector<std::string> kKnown{"model",
+                                               "messages",
+                                               "temperature",
+                                               "top_p",
+                                               "max_completion_tokens",
+                                               "max_tokens",
+                                               "seed",
+                                               "logprobs",
+                                               "top_logprobs",
+                                               "n",
+                                               "stop",
+                                               "user",
+                                               "stream",
+                                               "frequency_penalty",
+                                               "presence_penalty",
+                                               "metadata",
+                                               "store",
+                                               "service_tier",
+                                               "response_format"};
   if (!j.is_object()) return invalid("The request body must be a JSON object.");
   for (auto it = j.begin(); it != j.end(); ++it) {
     bool known = false;
@@ -69,21 +84,31 @@ Parsed parse_request(const Json& j) {
   ChatRequest r;
   auto model = j.find("model");
   if (model == j.end()) return invalid("you must provide a model parameter");
-  if (!model->is_string()) return invalid("Invalid type for 'model': expected a string, but got " + describe_type(*model) + " instead.", "model");
+  if (!model->is_string())
+    return invalid("Invalid type for 'model': expected a string, but got " + describe_type(*model) + " instead.",
+                   "model");
   r.model = model->get<std::string>();
 
   auto messages = j.find("messages");
   if (messages == j.end()) return invalid("Missing required parameter: 'messages'.", "messages");
-  if (!messages->is_array()) return invalid("Invalid type for 'messages': expected an array, but got " + describe_type(*messages) + " instead.", "messages");
-  if (messages->empty()) return invalid("Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead.", "messages");
+  if (!messages->is_array())
+    return invalid("Invalid type for 'messages': expected an array, but got " + describe_type(*messages) + " instead.",
+                   "messages");
+  if (messages->empty())
+    return invalid(
+        "Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead.",
+        "messages");
   for (std::size_t i = 0; i < messages->size(); ++i) {
     const Json& m = (*messages)[i];
     const std::string at = "messages[" + std::to_string(i) + "]";
-    if (!m.is_object()) return invalid("Invalid type for '" + at + "': expected an object, but got " + describe_type(m) + " instead.", at);
+    if (!m.is_object())
+      return invalid("Invalid type for '" + at + "': expected an object, but got " + describe_type(m) + " instead.",
+                     at);
     auto role = m.find("role");
     if (role == m.end()) return invalid("Missing required parameter: '" + at + ".role'.", at + ".role");
     if (!role->is_string() || (*role != "system" && *role != "user" && *role != "assistant" && *role != "developer"))
-      return invalid("Invalid value for '" + at + ".role': expected one of 'system', 'assistant', 'user', 'developer'.", at + ".role");
+      return invalid("Invalid value for '" + at + ".role': expected one of 'system', 'assistant', 'user', 'developer'.",
+                     at + ".role");
     auto content = m.find("content");
     if (content == m.end()) return invalid("Missing required parameter: '" + at + ".content'.", at + ".content");
     Message msg{role->get<std::string>(), ""};
@@ -91,12 +116,16 @@ Parsed parse_request(const Json& j) {
       msg.content = content->get<std::string>();
     } else if (content->is_array()) {  // [{"type": "text", "text": "..."}]
       for (const Json& part : *content) {
-        if (!part.is_object() || part.value("type", "") != "text" || !part.contains("text") || !part["text"].is_string())
-          return invalid("Invalid content part in '" + at + ".content': the mock supports only text parts.", at + ".content");
+        if (!part.is_object() || part.value("type", "") != "text" || !part.contains("text") ||
+            !part["text"].is_string())
+          return invalid("Invalid content part in '" + at + ".content': the mock supports only text parts.",
+                         at + ".content");
         msg.content += part["text"].get<std::string>();
       }
     } else {
-      return invalid("Invalid type for '" + at + ".content': expected a string or an array, but got " + describe_type(*content) + " instead.", at + ".content");
+      return invalid("Invalid type for '" + at + ".content': expected a string or an array, but got " +
+                         describe_type(*content) + " instead.",
+                     at + ".content");
     }
     r.messages.push_back(std::move(msg));
   }
@@ -105,17 +134,20 @@ Parsed parse_request(const Json& j) {
     auto it = j.find(key);
     if (it == j.end() || it->is_null()) return std::nullopt;
     if (!it->is_number() || it->get<double>() < lo || it->get<double>() > hi)
-      return invalid(std::string("Invalid '") + key + "': expected a number from " + std::to_string(static_cast<int>(lo)) +
-                         " to " + std::to_string(static_cast<int>(hi)) + ".", std::string(key));
+      return invalid(std::string("Invalid '") + key + "': expected a number from " +
+                         std::to_string(static_cast<int>(lo)) + " to " + std::to_string(static_cast<int>(hi)) + ".",
+                     std::string(key));
     out = it->get<double>();
     return std::nullopt;
   };
-  auto integer = [&](const char* key, std::int64_t lo, std::int64_t hi) -> std::pair<std::optional<Parsed>, std::optional<std::int64_t>> {
+  auto integer = [&](const char* key, std::int64_t lo,
+                     std::int64_t hi) -> std::pair<std::optional<Parsed>, std::optional<std::int64_t>> {
     auto it = j.find(key);
     if (it == j.end() || it->is_null()) return {std::nullopt, std::nullopt};
     if (!it->is_number_integer() || it->get<std::int64_t>() < lo || it->get<std::int64_t>() > hi)
       return {invalid(std::string("Invalid '") + key + "': expected an integer from " + std::to_string(lo) + " to " +
-                          std::to_string(hi) + ".", std::string(key)),
+                          std::to_string(hi) + ".",
+                      std::string(key)),
               std::nullopt};
     return {std::nullopt, it->get<std::int64_t>()};
   };
@@ -133,13 +165,17 @@ Parsed parse_request(const Json& j) {
     r.seed = v;
   }
   if (auto it = j.find("logprobs"); it != j.end() && !it->is_null()) {
-    if (!it->is_boolean()) return invalid("Invalid type for 'logprobs': expected a boolean, but got " + describe_type(*it) + " instead.", "logprobs");
+    if (!it->is_boolean())
+      return invalid("Invalid type for 'logprobs': expected a boolean, but got " + describe_type(*it) + " instead.",
+                     "logprobs");
     r.logprobs = it->get<bool>();
   }
   {
     auto [e, v] = integer("top_logprobs", 0, 20);
     if (e) return *e;
-    if (v && !r.logprobs) return invalid("Invalid value for 'top_logprobs': 'logprobs' must be set to true when 'top_logprobs' is used.", "top_logprobs");
+    if (v && !r.logprobs)
+      return invalid("Invalid value for 'top_logprobs': 'logprobs' must be set to true when 'top_logprobs' is used.",
+                     "top_logprobs");
     r.top_logprobs = static_cast<int>(v.value_or(0));
   }
   {
@@ -171,8 +207,10 @@ Json logprobs_json(const std::vector<TokenLogprobs>& tokens) {
   Json content = Json::array();
   for (const TokenLogprobs& t : tokens) {
     Json top = Json::array();
-    for (const auto& [token, lp] : t.top) top.push_back(Json{{"token", token}, {"logprob", lp}, {"bytes", bytes_of(token)}});
-    content.push_back(Json{{"token", t.token}, {"logprob", t.logprob}, {"bytes", bytes_of(t.token)}, {"top_logprobs", std::move(top)}});
+    for (const auto& [token, lp] : t.top)
+      top.push_back(Json{{"token", token}, {"logprob", lp}, {"bytes", bytes_of(token)}});
+    content.push_back(Json{
+        {"token", t.token}, {"logprob", t.logprob}, {"bytes", bytes_of(t.token)}, {"top_logprobs", std::move(top)}});
   }
   return Json{{"content", std::move(content)}, {"refusal", nullptr}};
 }
@@ -193,7 +231,8 @@ Json completion_json(const MockContext& ctx, const ChatRequest& r, MockStats& st
     if (m.role == "user") user_text = m.content;
     prompt_tokens += 4 + static_cast<std::int64_t>(split_tokens(m.content).size());
   }
-  const AnswerSettings settings{ctx.options.malformed_rate, ctx.options.judge_refusal_rate, ctx.options.judge_code_rate};
+  const AnswerSettings settings{ctx.options.malformed_rate, ctx.options.judge_refusal_rate,
+                                ctx.options.judge_code_rate};
   Json choices = Json::array();
   std::int64_t completion_tokens = 0;
   for (int i = 0; i < r.n; ++i) {
@@ -209,10 +248,12 @@ Json completion_json(const MockContext& ctx, const ChatRequest& r, MockStats& st
       finish_reason = "length";
     }
     completion_tokens += static_cast<std::int64_t>(tokens.size());
-    Json choice{{"index", i},
-                {"message", {{"role", "assistant"}, {"content", answer.text}, {"refusal", nullptr}, {"annotations", Json::array()}}},
-                {"logprobs", r.logprobs ? logprobs_json(make_logprobs(tokens, r.top_logprobs, rng)) : Json(nullptr)},
-                {"finish_reason", finish_reason}};
+    Json choice{
+        {"index", i},
+        {"message",
+         {{"role", "assistant"}, {"content", answer.text}, {"refusal", nullptr}, {"annotations", Json::array()}}},
+        {"logprobs", r.logprobs ? logprobs_json(make_logprobs(tokens, r.top_logprobs, rng)) : Json(nullptr)},
+        {"finish_reason", finish_reason}};
     choices.push_back(std::move(choice));
   }
   return Json{{"id", "chatcmpl-mock" + hex(answer_seed(ctx.options, r, -1))},
@@ -226,11 +267,13 @@ Json completion_json(const MockContext& ctx, const ChatRequest& r, MockStats& st
                 {"total_tokens", prompt_tokens + completion_tokens},
                 {"prompt_tokens_details", {{"cached_tokens", 0}, {"audio_tokens", 0}}},
                 {"completion_tokens_details",
-                 {{"reasoning_tokens", 0}, {"audio_tokens", 0}, {"accepted_prediction_tokens", 0}, {"rejected_prediction_tokens", 0}}}}},
+                 {{"reasoning_tokens", 0},
+                  {"audio_tokens", 0},
+                  {"accepted_prediction_tokens", 0},
+                  {"rejected_prediction_tokens", 0}}}}},
               {"service_tier", "default"},
               {"system_fingerprint", "fp_mock"}};
 }
-
 
 void handle(MockContext& ctx, const httplib::Request& req, httplib::Response& res) {
   struct InProgress {
@@ -243,9 +286,10 @@ void handle(MockContext& ctx, const httplib::Request& req, httplib::Response& re
   if (reject_unauthorized(ctx, kEndpoint, req, res)) return;
   Json body = Json::parse(req.body, nullptr, /*allow_exceptions=*/false);
   if (body.is_discarded()) {
-    reply_json(ctx, kEndpoint, res, 400,
-               invalid_request_error("We could not parse the JSON body of your request. (HINT: This likely means you "
-                                     "aren't using your HTTP library correctly. The OpenAI API expects a JSON payload.)"));
+    reply_json(
+        ctx, kEndpoint, res, 400,
+        invalid_request_error("We could not parse the JSON body of your request. (HINT: This likely means you "
+                              "aren't using your HTTP library correctly. The OpenAI API expects a JSON payload.)"));
     return;
   }
   Parsed parsed = parse_request(body);
@@ -260,8 +304,8 @@ void handle(MockContext& ctx, const httplib::Request& req, httplib::Response& re
   const std::optional<std::string> fine_tuned_base = ctx.fine_tuning.base_of(r.model);
   const bool unknown = r.model.rfind("ft:", 0) == 0
                            ? !fine_tuned_base
-                           : !o.known_models.empty() &&
-                                 std::find(o.known_models.begin(), o.known_models.end(), r.model) == o.known_models.end();
+                           : !o.known_models.empty() && std::find(o.known_models.begin(), o.known_models.end(),
+                                                                  r.model) == o.known_models.end();
   if (unknown) {
     reply_json(ctx, kEndpoint, res, 404, model_not_found_error(r.model));
     return;

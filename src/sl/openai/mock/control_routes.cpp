@@ -16,8 +16,8 @@ Json echo(const httplib::Request& req) {
     if (part.filename.empty()) {
       fields[name] = part.content;
     } else {
-      files.push_back(Json{{"name", name}, {"filename", part.filename}, {"content_type", part.content_type},
-                           {"content", part.content}});
+      files.push_back(Json{
+          {"name", name}, {"filename", part.filename}, {"content_type", part.content_type}, {"content", part.content}});
     }
   }
   return Json{{"method", req.method},

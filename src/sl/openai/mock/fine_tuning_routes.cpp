@@ -56,8 +56,9 @@ ParsedSpec parse_hyperparameters(const Json& h, const std::string& at, JobSpec& 
 }
 
 ParsedSpec parse_create(const Json& j) {
-  static const std::vector<std::string> kKnown{"model",  "training_file", "hyperparameters", "suffix",  "validation_file",
-                                               "integrations", "seed",   "method",          "metadata"};
+  static const std::vector<std::string> kKnown{"model",  "training_file",   "hyperparameters",
+                                               "suffix", "validation_file", "integrations",
+                                               "seed",   "method",          "metadata"};
   if (!j.is_object()) return invalid("The request body must be a JSON object.");
   for (auto it = j.begin(); it != j.end(); ++it)
     if (std::find(kKnown.begin(), kKnown.end(), it.key()) == kKnown.end())
@@ -105,7 +106,8 @@ ParsedSpec parse_create(const Json& j) {
       if (it.key() != "type" && it.key() != "supervised")
         return invalid("Unrecognized request argument supplied: method." + it.key(), "method." + it.key());
     if (auto s = m.find("supervised"); s != m.end() && !s->is_null()) {
-      if (!s->is_object()) return invalid("Invalid type for 'method.supervised': expected an object.", "method.supervised");
+      if (!s->is_object())
+        return invalid("Invalid type for 'method.supervised': expected an object.", "method.supervised");
       for (auto it = s->begin(); it != s->end(); ++it)
         if (it.key() != "hyperparameters")
           return invalid("Unrecognized request argument supplied: method.supervised." + it.key());
@@ -167,9 +169,11 @@ std::optional<Json> list_params(const httplib::Request& req, int& limit, std::op
   limit = 20;
   if (req.has_param("limit")) {
     const std::string v = req.get_param_value("limit");
-    const bool digits = !v.empty() && v.size() < 5 && std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; });
+    const bool digits =
+        !v.empty() && v.size() < 5 && std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; });
     limit = digits ? std::stoi(v) : 0;
-    if (limit < 1 || limit > 100) return invalid_request_error("Invalid 'limit': expected an integer from 1 to 100.", "limit");
+    if (limit < 1 || limit > 100)
+      return invalid_request_error("Invalid 'limit': expected an integer from 1 to 100.", "limit");
   }
   if (req.has_param("after")) after = req.get_param_value("after");
   return std::nullopt;
@@ -178,7 +182,8 @@ std::optional<Json> list_params(const httplib::Request& req, int& limit, std::op
 }  // namespace
 
 void add_fine_tuning_routes(httplib::Server& server, MockContext& ctx) {
-  server.Post("/v1/fine_tuning/jobs", [&ctx](const httplib::Request& req, httplib::Response& res) { create(ctx, req, res); });
+  server.Post("/v1/fine_tuning/jobs",
+              [&ctx](const httplib::Request& req, httplib::Response& res) { create(ctx, req, res); });
 
   server.Get("/v1/fine_tuning/jobs", [&ctx](const httplib::Request& req, httplib::Response& res) {
     const std::string endpoint = "GET /v1/fine_tuning/jobs";

@@ -27,7 +27,8 @@ StoreReply bad_request(const std::string& message, const std::optional<std::stri
 
 // A page of `ids` (oldest first), listed newest first, starting after `after`.
 template <class ToJson>
-StoreReply page(const std::vector<std::string>& ids, int limit, const std::optional<std::string>& after, ToJson to_json) {
+StoreReply page(const std::vector<std::string>& ids, int limit, const std::optional<std::string>& after,
+                ToJson to_json) {
   std::vector<std::string> newest_first(ids.rbegin(), ids.rend());
   std::size_t begin = 0;
   if (after) {
@@ -37,7 +38,8 @@ StoreReply page(const std::vector<std::string>& ids, int limit, const std::optio
   }
   Json data = Json::array();
   std::size_t i = begin;
-  for (; i < newest_first.size() && data.size() < static_cast<std::size_t>(limit); ++i) data.push_back(to_json(newest_first[i]));
+  for (; i < newest_first.size() && data.size() < static_cast<std::size_t>(limit); ++i)
+    data.push_back(to_json(newest_first[i]));
   return {200, Json{{"object", "list"}, {"data", std::move(data)}, {"has_more", i < newest_first.size()}}};
 }
 
@@ -76,8 +78,10 @@ Json FineTuningStore::file_json(const StoredFile& f) const {
 StoreReply FineTuningStore::upload_file(const std::string& filename, const std::string& purpose, std::string content) {
   static const std::vector<std::string> kPurposes{"assistants", "batch", "fine-tune", "vision", "user_data", "evals"};
   if (std::find(kPurposes.begin(), kPurposes.end(), purpose) == kPurposes.end())
-    return bad_request("'" + purpose + "' is not one of ['fine-tune', 'assistants', 'batch', 'user_data', 'evals', "
-                       "'vision'] - 'purpose'", "purpose");
+    return bad_request("'" + purpose +
+                           "' is not one of ['fine-tune', 'assistants', 'batch', 'user_data', 'evals', "
+                           "'vision'] - 'purpose'",
+                       "purpose");
   std::lock_guard lock(mutex_);
   StoredFile f;
   f.id = new_id("file-", 22);
@@ -122,7 +126,9 @@ StoreReply FineTuningStore::list_files(const std::optional<std::string>& purpose
   }
   Json first = data.empty() ? Json(nullptr) : data.front()["id"];
   Json last = data.empty() ? Json(nullptr) : data.back()["id"];
-  return {200, Json{{"object", "list"}, {"data", std::move(data)}, {"first_id", first}, {"last_id", last}, {"has_more", false}}};
+  return {
+      200,
+      Json{{"object", "list"}, {"data", std::move(data)}, {"first_id", first}, {"last_id", last}, {"has_more", false}}};
 }
 
 // ---- jobs -----------------------------------------------------------------------------------
@@ -143,7 +149,8 @@ void FineTuningStore::finish(StoredJob& j, const std::string& status) {
 void FineTuningStore::advance(StoredJob& j) {
   if (j.stage >= 3) return;
   const double age_ms = std::chrono::duration<double, std::milli>(Clock::now() - j.start).count();
-  const int due = options_.ft_step_ms <= 0 ? 3 : static_cast<int>(std::min(3.0, std::floor(age_ms / options_.ft_step_ms)));
+  const int due =
+      options_.ft_step_ms <= 0 ? 3 : static_cast<int>(std::min(3.0, std::floor(age_ms / options_.ft_step_ms)));
   while (j.stage < due && j.stage < 3) {
     if (j.stage == 0) {
       if (j.fails_validation) {
@@ -205,7 +212,8 @@ Json FineTuningStore::job_json(const StoredJob& j) const {
   const bool succeeded = j.status == "succeeded";
   Json estimated = nullptr;
   if (j.stage < 3 && options_.ft_step_ms > 0) {
-    const double left_ms = 3 * options_.ft_step_ms - std::chrono::duration<double, std::milli>(Clock::now() - j.start).count();
+    const double left_ms =
+        3 * options_.ft_step_ms - std::chrono::duration<double, std::milli>(Clock::now() - j.start).count();
     estimated = unix_now() + static_cast<std::int64_t>(std::max(0.0, left_ms) / 1000.0);
   }
   return Json{{"object", "fine_tuning.job"},
@@ -220,8 +228,8 @@ Json FineTuningStore::job_json(const StoredJob& j) const {
               {"validation_file", nullptr},
               {"training_file", j.training_file},
               {"hyperparameters", j.hyperparameters},
-              {"trained_tokens", succeeded ? Json(j.training_tokens * j.hyperparameters["n_epochs"].get<std::int64_t>())
-                                           : Json(nullptr)},
+              {"trained_tokens",
+               succeeded ? Json(j.training_tokens * j.hyperparameters["n_epochs"].get<std::int64_t>()) : Json(nullptr)},
               {"error", j.error ? *j.error : Json(nullptr)},
               {"user_provided_suffix", j.suffix ? Json(*j.suffix) : Json(nullptr)},
               {"seed", j.seed},
@@ -237,12 +245,16 @@ StoreReply FineTuningStore::create_job(const JobSpec& spec) {
   if (f == files_.end()) return bad_request("invalid training_file: " + spec.training_file, "training_file");
   const StoredFile& file = f->second;
   if (file.purpose != "fine-tune")
-    return bad_request("File " + file.id + " has purpose '" + file.purpose + "'; fine-tuning needs a file uploaded with "
-                       "purpose 'fine-tune'.", "training_file");
+    return bad_request("File " + file.id + " has purpose '" + file.purpose +
+                           "'; fine-tuning needs a file uploaded with "
+                           "purpose 'fine-tune'.",
+                       "training_file");
   const std::string fstatus = file_status(file);
   if (fstatus == "uploaded")
-    return bad_request("File " + file.id + " is still being processed and is not ready to be used for fine-tuning. "
-                       "Please try again later.", "training_file");
+    return bad_request("File " + file.id +
+                           " is still being processed and is not ready to be used for fine-tuning. "
+                           "Please try again later.",
+                       "training_file");
   if (fstatus == "error")
     return bad_request("File " + file.id + " could not be processed: " + *file.problem, "training_file");
 
@@ -269,15 +281,16 @@ StoreReply FineTuningStore::create_job(const JobSpec& spec) {
                           options_.ft_fail_models.end();
   if (file.examples < kMinTrainingExamples) {
     j.fails_validation = true;
-    j.planned_error = Json{{"code", "invalid_n_examples"},
-                           {"message", "Training file has " + std::to_string(file.examples) +
-                                           " example(s), but must have at least " + std::to_string(kMinTrainingExamples) +
-                                           " examples"},
-                           {"param", "training_file"}};
+    j.planned_error =
+        Json{{"code", "invalid_n_examples"},
+             {"message", "Training file has " + std::to_string(file.examples) + " example(s), but must have at least " +
+                             std::to_string(kMinTrainingExamples) + " examples"},
+             {"param", "training_file"}};
   } else if (fail_model || fate.chance(options_.ft_fail_rate)) {
     j.planned_error = Json{{"code", "internal_error"},
-                           {"message", "Fine-tuning failed: the training run stopped with an internal error "
-                                       "(mock: injected failure)."},
+                           {"message",
+                            "Fine-tuning failed: the training run stopped with an internal error "
+                            "(mock: injected failure)."},
                            {"param", nullptr}};
   }
   add_event(j, "info", "Created fine-tuning job: " + j.id);
@@ -321,8 +334,13 @@ StoreReply FineTuningStore::list_events(const std::string& job_id, int limit, co
   }
   return page(ids, limit, after, [&](const std::string& id) {
     const StoredEvent& e = *by_id.at(id);
-    return Json{{"object", "fine_tuning.job.event"}, {"id", e.id},   {"created_at", e.created_at}, {"level", e.level},
-                {"message", e.message},              {"type", e.type}, {"data", e.data}};
+    return Json{{"object", "fine_tuning.job.event"},
+                {"id", e.id},
+                {"created_at", e.created_at},
+                {"level", e.level},
+                {"message", e.message},
+                {"type", e.type},
+                {"data", e.data}};
   });
 }
 

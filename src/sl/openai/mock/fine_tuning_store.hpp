@@ -114,7 +114,7 @@ class FineTuningStore {
     std::optional<std::int64_t> finished_at;
     std::int64_t training_tokens = 0;
     std::int64_t training_examples = 0;
-    int metric_quarters = 0;  // training-step events logged so far (of 4)
+    int metric_quarters = 0;          // training-step events logged so far (of 4)
     std::vector<StoredEvent> events;  // oldest first
   };
 
@@ -133,7 +133,7 @@ class FineTuningStore {
   std::map<std::string, StoredFile> files_;
   std::vector<std::string> file_order_;  // oldest first
   std::map<std::string, StoredJob> jobs_;
-  std::vector<std::string> job_order_;  // oldest first
+  std::vector<std::string> job_order_;         // oldest first
   std::map<std::string, std::string> models_;  // fine-tuned model -> base model
   std::uint64_t ids_issued_ = 0;
   std::int64_t jobs_ever_ = 0;

@@ -61,12 +61,13 @@ MockServer::MockServer(MockOptions options) : impl_(std::make_unique<Impl>(std::
   add_fine_tuning_routes(server, ctx);
 
   // Unknown URLs get the real API's 404 body; answers from routes keep theirs.
-  server.set_error_handler(httplib::Server::HandlerWithResponse([&ctx](const httplib::Request& req, httplib::Response& res) {
-    if (!res.body.empty() || res.content_length_ > 0) return httplib::Server::HandlerResponse::Unhandled;
-    const std::string endpoint = req.method + " " + req.path;
-    reply_json(ctx, endpoint, res, res.status == -1 ? 404 : res.status, unknown_url_error(req.method, req.path));
-    return httplib::Server::HandlerResponse::Handled;
-  }));
+  server.set_error_handler(
+      httplib::Server::HandlerWithResponse([&ctx](const httplib::Request& req, httplib::Response& res) {
+        if (!res.body.empty() || res.content_length_ > 0) return httplib::Server::HandlerResponse::Unhandled;
+        const std::string endpoint = req.method + " " + req.path;
+        reply_json(ctx, endpoint, res, res.status == -1 ? 404 : res.status, unknown_url_error(req.method, req.path));
+        return httplib::Server::HandlerResponse::Handled;
+      }));
   server.set_exception_handler([&ctx](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
     std::string what = "unknown error";
     try {
@@ -91,7 +92,8 @@ int MockServer::bind() {
     impl_->port = s.bind_to_port(o.host, o.port) ? o.port : -1;
   }
   if (impl_->port <= 0)
-    throw Error("mock server: cannot listen on " + o.host + ":" + std::to_string(o.port) + " (in use, or not a local address?)");
+    throw Error("mock server: cannot listen on " + o.host + ":" + std::to_string(o.port) +
+                " (in use, or not a local address?)");
   s.deepen_backlog();
   return impl_->port;
 }

@@ -12,8 +12,8 @@ namespace {
 bool is_letter(unsigned char c) { return std::isalpha(c) || c >= 0x80; }  // keeps UTF-8 whole
 bool is_digit(unsigned char c) { return std::isdigit(c); }
 
-constexpr std::array<const char*, 12> kWords{" the", " a", " and", " of", " to", " is", " it", " that",
-                                             " this", " I", " you", " in"};
+constexpr std::array<const char*, 12> kWords{" the", " a",    " and",  " of", " to",  " is",
+                                             " it",  " that", " this", " I",  " you", " in"};
 constexpr std::array<const char*, 8> kPunct{",", ".", ";", " ", "\n", ":", "!", "-"};
 
 std::string alternative(const std::string& token, Random& rng) {

@@ -34,9 +34,8 @@ Json rate_limit_error(const std::string& model, double rpm, long retry_after_ms)
 }
 
 Json server_error() {
-  return error_body(
-      "The server had an error while processing your request. Sorry about that! (mock: injected failure)",
-      "server_error");
+  return error_body("The server had an error while processing your request. Sorry about that! (mock: injected failure)",
+                    "server_error");
 }
 
 Json model_not_found_error(const std::string& model) {

@@ -21,7 +21,8 @@ std::optional<std::string> line_problem(const Json& j, std::int64_t& tokens) {
     auto role = m.find("role");
     if (role == m.end() || !role->is_string()) return at + ".role must be a string";
     const std::string r = role->get<std::string>();
-    if (r != "system" && r != "user" && r != "assistant") return at + ".role \"" + r + "\" is not system, user or assistant";
+    if (r != "system" && r != "user" && r != "assistant")
+      return at + ".role \"" + r + "\" is not system, user or assistant";
     auto content = m.find("content");
     if (content == m.end() || !content->is_string()) return at + ".content must be a string";
     tokens += static_cast<std::int64_t>(split_tokens(content->get<std::string>()).size());
@@ -46,8 +47,8 @@ TrainingFileCheck check_training_file(std::string_view content) {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
     Json j = Json::parse(line, nullptr, /*allow_exceptions=*/false);
-    std::optional<std::string> problem = j.is_discarded() ? std::optional<std::string>("not valid JSON")
-                                                          : line_problem(j, out.tokens);
+    std::optional<std::string> problem =
+        j.is_discarded() ? std::optional<std::string>("not valid JSON") : line_problem(j, out.tokens);
     if (problem) {
       out.problem = "Invalid file format. Line " + std::to_string(line_no) + ": " + *problem + ".";
       return out;

@@ -1,12 +1,13 @@
 // The batched sampler: greedy results do not depend on the batch, seeds give reproducible and
 // batch-independent samples, stop tokens and max_tokens end sequences, and continuous
 // batching serves more requests than slots.
+#include "sl/local/runtime/generate/generator.hpp"
+
 #include <gtest/gtest.h>
 
 #include <map>
 #include <set>
 
-#include "sl/local/runtime/generate/generator.hpp"
 #include "sl/local/runtime/model/architectures/registry.hpp"
 #include "sl/local/runtime/model/causal_lm.hpp"
 #include "test_support.hpp"
@@ -29,17 +30,19 @@ class GeneratorTest : public ::testing::Test {
     delete dir_;
   }
 
-  static SequenceRequest request(std::int64_t prompt_len, std::int64_t max_new, double temperature = 0, std::uint64_t seed = 0,
-                                 std::int64_t offset = 0) {
+  static SequenceRequest request(std::int64_t prompt_len, std::int64_t max_new, double temperature = 0,
+                                 std::uint64_t seed = 0, std::int64_t offset = 0) {
     SequenceRequest r;
-    for (std::int64_t i = 0; i < prompt_len; ++i) r.prompt.push_back(static_cast<std::int32_t>((i * 29 + offset * 7 + 3) % 256));
+    for (std::int64_t i = 0; i < prompt_len; ++i)
+      r.prompt.push_back(static_cast<std::int32_t>((i * 29 + offset * 7 + 3) % 256));
     r.max_new_tokens = max_new;
     r.sampling.temperature = temperature;
     r.sampling.seed = seed;
     return r;
   }
 
-  static std::vector<SequenceOutput> generate(const std::vector<SequenceRequest>& requests, GeneratorOptions options = {}) {
+  static std::vector<SequenceOutput> generate(const std::vector<SequenceRequest>& requests,
+                                              GeneratorOptions options = {}) {
     Generator g(*model_, options);
     std::vector<SequenceOutput> out(requests.size());
     std::vector<int> calls(requests.size(), 0);
@@ -67,7 +70,8 @@ TEST_F(GeneratorTest, GreedyIsTheSameAloneAndInABatchWithLongerAndShorterPrompts
   // Also when slots are scarce and the request is admitted mid-run (continuous batching).
   GeneratorOptions two_slots;
   two_slots.max_batch = 2;
-  const auto refilled = generate({request(3, 20, 0, 0, 1), request(30, 5, 0, 0, 2), request(1, 16, 0, 0, 3), target}, two_slots);
+  const auto refilled =
+      generate({request(3, 20, 0, 0, 1), request(30, 5, 0, 0, 2), request(1, 16, 0, 0, 3), target}, two_slots);
   EXPECT_EQ(refilled[3].tokens, alone[0].tokens);
   // And when its prompt is prefilled in chunks.
   GeneratorOptions chunked;
@@ -81,7 +85,8 @@ TEST_F(GeneratorTest, SeedsAreReproducibleAndIndependentOfTheBatch) {
   EXPECT_EQ(generate({sampled(11)})[0].tokens, a);
   EXPECT_NE(generate({sampled(12)})[0].tokens, a);
   // Same seed inside a batch of other sampled and greedy requests, in another slot.
-  const auto batch = generate({request(4, 30, 1.0, 99, 5), request(12, 8, 0, 0, 6), sampled(11), request(2, 3, 2.0, 7, 7)});
+  const auto batch =
+      generate({request(4, 30, 1.0, 99, 5), request(12, 8, 0, 0, 6), sampled(11), request(2, 3, 2.0, 7, 7)});
   EXPECT_EQ(batch[2].tokens, a);
   // Two identical requests with different seeds generally differ; with the same seed they agree.
   const auto pair = generate({sampled(5), sampled(6), sampled(5)});
@@ -143,8 +148,9 @@ TEST_F(GeneratorTest, ReportsLogprobsOfTheChosenAndTopTokens) {
 TEST_F(GeneratorTest, StopCheckEndsTheRunEarly) {
   Generator g(*model_, {});
   int steps = 0, done = 0;
-  const bool finished = g.run({request(4, 50), request(4, 50, 0, 0, 1)}, [&](std::size_t, SequenceOutput) { ++done; },
-                              [&] { return ++steps > 3; });
+  const bool finished = g.run(
+      {request(4, 50), request(4, 50, 0, 0, 1)}, [&](std::size_t, SequenceOutput) { ++done; },
+      [&] { return ++steps > 3; });
   EXPECT_FALSE(finished);
   EXPECT_EQ(done, 0);
 }

@@ -1,12 +1,13 @@
 // Model ids resolve to folders or to the Hugging Face hub cache layout; failures list where
 // the resolver looked.
+#include "sl/local/runtime/io/model_locator.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 
 #include "sl/core/env.hpp"
 #include "sl/core/error.hpp"
-#include "sl/local/runtime/io/model_locator.hpp"
 #include "test_support.hpp"
 
 namespace sl::local {

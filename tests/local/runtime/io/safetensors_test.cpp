@@ -1,11 +1,12 @@
 // The safetensors reader: valid files round-trip; truncated, oversized-header, malformed and
 // malicious files are clear errors naming the file (and tensor), never crashes.
+#include "sl/local/runtime/io/safetensors.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstring>
 
 #include "sl/core/error.hpp"
-#include "sl/local/runtime/io/safetensors.hpp"
 #include "test_support.hpp"
 
 namespace sl::local {
@@ -39,7 +40,8 @@ TEST(Safetensors, RoundTripsTensorsAndMetadata) {
   const float a[6] = {1, 2, 3, 4, 5, 6};
   const std::uint16_t b[2] = {0x3c00, 0x4000};
   write_safetensors(dir / "t.safetensors",
-                    {{"a", DType::F32, {2, 3}, std::as_bytes(std::span(a))}, {"b.half", DType::F16, {2}, std::as_bytes(std::span(b))}},
+                    {{"a", DType::F32, {2, 3}, std::as_bytes(std::span(a))},
+                     {"b.half", DType::F16, {2}, std::as_bytes(std::span(b))}},
                     {{"format", "pt"}});
   auto f = SafetensorsFile::open(dir / "t.safetensors");
   ASSERT_EQ(f->tensors().size(), 2u);
@@ -59,8 +61,11 @@ TEST(Safetensors, RoundTripsTensorsAndMetadata) {
 
 TEST(Safetensors, AcceptsEmptyTensorsAndSpacePaddedHeader) {
   TempDir dir;
-  write_file(dir / "ok.safetensors",
-             file_with(R"({"e":{"dtype":"F32","shape":[0,4],"data_offsets":[0,0]},"x":{"dtype":"BF16","shape":[2],"data_offsets":[0,4]}}   )", 4));
+  write_file(
+      dir / "ok.safetensors",
+      file_with(
+          R"({"e":{"dtype":"F32","shape":[0,4],"data_offsets":[0,0]},"x":{"dtype":"BF16","shape":[2],"data_offsets":[0,4]}}   )",
+          4));
   auto f = SafetensorsFile::open(dir / "ok.safetensors");
   EXPECT_EQ(f->tensors().size(), 2u);
 }
@@ -80,22 +85,33 @@ TEST(Safetensors, RejectsCorruptFilesWithClearMessages) {
       {"bad_json", file_with(R"({"w": {"dtype": )", 16), "not valid JSON"},
       {"not_object", file_with("[1,2]", 0), "does not start with '{'"},
       {"unknown_dtype", file_with(R"({"w":{"dtype":"F33","shape":[2,2],"data_offsets":[0,16]}})", 16), "unknown dtype"},
-      {"negative_shape", file_with(R"({"w":{"dtype":"F32","shape":[-2,2],"data_offsets":[0,16]}})", 16), "not a non-negative integer"},
-      {"shape_size_mismatch", file_with(R"({"w":{"dtype":"F32","shape":[3,2],"data_offsets":[0,16]}})", 16), "needs 24"},
-      {"wrong_dtype_for_size", file_with(R"({"w":{"dtype":"F16","shape":[2,2],"data_offsets":[0,16]}})", 16), "needs 8"},
+      {"negative_shape", file_with(R"({"w":{"dtype":"F32","shape":[-2,2],"data_offsets":[0,16]}})", 16),
+       "not a non-negative integer"},
+      {"shape_size_mismatch", file_with(R"({"w":{"dtype":"F32","shape":[3,2],"data_offsets":[0,16]}})", 16),
+       "needs 24"},
+      {"wrong_dtype_for_size", file_with(R"({"w":{"dtype":"F16","shape":[2,2],"data_offsets":[0,16]}})", 16),
+       "needs 8"},
       {"offsets_past_end", file_with("{" + good_entry + "}", 8), "run past the end of the data"},
-      {"offsets_reversed", file_with(R"({"w":{"dtype":"F32","shape":[0],"data_offsets":[8,0]}})", 16), "end before they begin"},
-      {"offsets_not_pair", file_with(R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[0]}})", 16), "two non-negative integers"},
+      {"offsets_reversed", file_with(R"({"w":{"dtype":"F32","shape":[0],"data_offsets":[8,0]}})", 16),
+       "end before they begin"},
+      {"offsets_not_pair", file_with(R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[0]}})", 16),
+       "two non-negative integers"},
       {"overlap",
-       file_with(R"({"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]},"b":{"dtype":"F32","shape":[2],"data_offsets":[8,16]}})", 16),
+       file_with(
+           R"({"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]},"b":{"dtype":"F32","shape":[2],"data_offsets":[8,16]}})",
+           16),
        "overlaps tensor"},
       {"overlap_hidden_by_empty",
-       file_with(R"({"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]},"z":{"dtype":"F32","shape":[0],"data_offsets":[4,4]},)"
-                 R"("b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}})", 16),
+       file_with(
+           R"({"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]},"z":{"dtype":"F32","shape":[0],"data_offsets":[4,4]},)"
+           R"("b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}})",
+           16),
        "overlaps tensor \"a\""},
       {"duplicate_name", file_with("{" + good_entry + "," + good_entry + "}", 16), "appears twice"},
-      {"huge_shape", file_with(R"({"w":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,16]}})", 16), "too large"},
-      {"unknown_key", file_with(R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4],"extra":1}})", 4), "unknown key"},
+      {"huge_shape", file_with(R"({"w":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,16]}})", 16),
+       "too large"},
+      {"unknown_key", file_with(R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4],"extra":1}})", 4),
+       "unknown key"},
       {"metadata_not_strings", file_with(R"({"__metadata__":{"a":1}})", 0), "__metadata__.a is not a string"},
   };
   TempDir dir;
@@ -110,7 +126,8 @@ TEST(Safetensors, RejectsCorruptFilesWithClearMessages) {
 
 TEST(Safetensors, ErrorsNameTheTensor) {
   TempDir dir;
-  write_file(dir / "t.safetensors", file_with(R"({"model.norm.weight":{"dtype":"F32","shape":[8],"data_offsets":[0,32]}})", 16));
+  write_file(dir / "t.safetensors",
+             file_with(R"({"model.norm.weight":{"dtype":"F32","shape":[8],"data_offsets":[0,32]}})", 16));
   EXPECT_NE(error_of(dir / "t.safetensors").find("tensor \"model.norm.weight\""), std::string::npos);
 }
 

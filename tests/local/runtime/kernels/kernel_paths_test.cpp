@@ -80,16 +80,18 @@ TEST(KernelPaths, TrainingGenerationAndScoringGiveTheSameBytesOnEveryPath) {
 
 TEST(KernelPaths, UnknownValueIsAOneLineError) {
   sl::test::TempDir tmp;
-  const auto r = sl::test::run({worker().string(), (tmp / "none").string(), tmp.path().string()},
-                               {{"SL_CPU_KERNELS", "sse9"}});
+  const auto r =
+      sl::test::run({worker().string(), (tmp / "none").string(), tmp.path().string()}, {{"SL_CPU_KERNELS", "sse9"}});
   EXPECT_NE(r.exit_code, 0);
-  EXPECT_NE(r.err.find("SL_CPU_KERNELS=\"sse9\" is not one of auto, avx512, avx2, generic"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("SL_CPU_KERNELS=\"sse9\" is not one of auto, avx512, avx2, generic"), std::string::npos)
+      << r.err;
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
 }
 
 TEST(KernelPaths, AutoTakesTheWidestPath) {
   sl::test::TempDir tmp;
-  const auto r = sl::test::run({worker().string(), (tmp / "none").string(), tmp.path().string()}, {{"SL_CPU_KERNELS", ""}});
+  const auto r =
+      sl::test::run({worker().string(), (tmp / "none").string(), tmp.path().string()}, {{"SL_CPU_KERNELS", ""}});
   EXPECT_NE(r.out.find("kernel path: " + paths_this_cpu_runs().back() + "\n"), std::string::npos) << r.out;
 }
 

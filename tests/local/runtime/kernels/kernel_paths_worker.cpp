@@ -15,8 +15,8 @@
 
 #include "sl/core/rng.hpp"
 #include "sl/local/runtime/generate/local_engine.hpp"
-#include "sl/local/runtime/train/trainer.hpp"
 #include "sl/local/runtime/kernels/simd.hpp"
+#include "sl/local/runtime/train/trainer.hpp"
 
 namespace {
 
@@ -89,7 +89,9 @@ int main(int argc, char** argv) {
 
     std::ofstream steps(out / "steps.txt");
     TrainingHooks hooks;
-    hooks.on_step = [&](const TrainingStep& s) { steps << s.step << ' ' << bits(s.loss) << ' ' << bits(s.grad_norm) << '\n'; };
+    hooks.on_step = [&](const TrainingStep& s) {
+      steps << s.step << ' ' << bits(s.loss) << ' ' << bits(s.grad_norm) << '\n';
+    };
     train_model(job_for(model, out / "lora", true), examples(24, false), hooks);
     train_model(job_for(model, out / "full", false), examples(24, true), hooks);
 

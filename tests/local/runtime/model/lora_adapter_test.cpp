@@ -1,5 +1,7 @@
 // PEFT LoRA adapters applied unmerged: the same results as a merged checkpoint, per-request
 // selection inside one batch, and clear errors for adapters that do not fit.
+#include "sl/local/runtime/model/lora_adapter.hpp"
+
 #include <gtest/gtest.h>
 
 #include "sl/core/error.hpp"
@@ -7,7 +9,6 @@
 #include "sl/local/runtime/generate/local_engine.hpp"
 #include "sl/local/runtime/model/architectures/registry.hpp"
 #include "sl/local/runtime/model/causal_lm.hpp"
-#include "sl/local/runtime/model/lora_adapter.hpp"
 #include "test_support.hpp"
 #include "tiny_checkpoint.hpp"
 
@@ -24,7 +25,8 @@ const std::vector<std::string> kModules = {"model.layers.0.self_attn.q_proj", "m
 
 // Writes a PEFT adapter for kModules by hand (r 4, alpha 8: scale 2) and returns its tensors.
 std::map<std::string, torch::Tensor> write_adapter(const fs::path& dir, const CausalLM& model, std::uint64_t seed,
-                                                   const std::string& extra_module = "", Json config_edit = Json::object()) {
+                                                   const std::string& extra_module = "",
+                                                   Json config_edit = Json::object()) {
   LoraAdapterConfig config;
   config.lora.r = 4;
   config.lora.lora_alpha = 8;
@@ -53,14 +55,16 @@ void write_merged(const fs::path& dir, const CausalLM& base, const std::map<std:
   auto weights = base.named_weights();
   for (auto& [name, w] : weights) {
     for (const auto& m : kModules) {
-      if (name == m + ".weight") w = w + 2.0 * torch::mm(adapter.at(peft_tensor_name(m, 'B')), adapter.at(peft_tensor_name(m, 'A')));
+      if (name == m + ".weight")
+        w = w + 2.0 * torch::mm(adapter.at(peft_tensor_name(m, 'B')), adapter.at(peft_tensor_name(m, 'A')));
     }
   }
   save_checkpoint(dir, base.config(), weights);
   sl::test::write_tiny_tokenizer(dir);
 }
 
-torch::Tensor logits_of(const CausalLM& model, const std::vector<std::vector<std::int64_t>>& seqs, const std::vector<int>& adapters) {
+torch::Tensor logits_of(const CausalLM& model, const std::vector<std::vector<std::int64_t>>& seqs,
+                        const std::vector<int>& adapters) {
   c10::InferenceMode guard;
   std::vector<SequenceChunk> chunks;
   std::vector<std::int64_t> ids;
@@ -113,7 +117,8 @@ TEST(LoraAdapter, EngineServesBaseAndAdapterInOneBatch) {
     engine->generate(requests, [&](std::size_t i, GenerationResult g) { out[i] = g.token_ids; });
     return out;
   };
-  EngineOptions served{.model = (dir / "base").string(), .adapters = {{"student", dir / "adapter"}}, .show_progress = false};
+  EngineOptions served{
+      .model = (dir / "base").string(), .adapters = {{"student", dir / "adapter"}}, .show_progress = false};
   const auto both = run(served, {"student", "", "student"});
   EngineOptions merged{.model = (dir / "merged").string(), .show_progress = false};
   EngineOptions plain{.model = (dir / "base").string(), .show_progress = false};
@@ -137,13 +142,20 @@ std::string attach_error(const std::function<void(const fs::path&, const CausalL
 
 TEST(LoraAdapter, ClearErrors) {
   EXPECT_NE(attach_error([](auto& d, auto& m) { write_adapter(d, m, 1, "model.layers.7.self_attn.q_proj"); })
-                .find("tensor \"base_model.model.model.layers.7.self_attn.q_proj.lora_A.weight\" does not belong to a projection"),
+                .find("tensor \"base_model.model.model.layers.7.self_attn.q_proj.lora_A.weight\" does not belong to a "
+                      "projection"),
             std::string::npos);
-  EXPECT_NE(attach_error([](auto& d, auto& m) { write_adapter(d, m, 1, "", {{"use_dora", true}}); }).find("use_dora: DoRA is not supported"),
+  EXPECT_NE(attach_error([](auto& d, auto& m) {
+              write_adapter(d, m, 1, "", {{"use_dora", true}});
+            }).find("use_dora: DoRA is not supported"),
             std::string::npos);
-  EXPECT_NE(attach_error([](auto& d, auto& m) { write_adapter(d, m, 1, "", {{"r", 8}}); }).find("shapes do not match r = 8"),
+  EXPECT_NE(attach_error([](auto& d, auto& m) {
+              write_adapter(d, m, 1, "", {{"r", 8}});
+            }).find("shapes do not match r = 8"),
             std::string::npos);
-  EXPECT_NE(attach_error([](auto& d, auto& m) { write_adapter(d, m, 1, "", {{"bias", "all"}}); }).find("bias: \"all\""),
+  EXPECT_NE(attach_error([](auto& d, auto& m) {
+              write_adapter(d, m, 1, "", {{"bias", "all"}});
+            }).find("bias: \"all\""),
             std::string::npos);
   EXPECT_NE(attach_error([](auto& d, auto& m) {
               write_adapter(d, m, 1);

@@ -1,9 +1,10 @@
 // config.json / generation_config.json reading: real Qwen2.5 and Llama 3.1 shapes, defaults,
 // and clear errors for what the runtime does not implement.
+#include "sl/local/runtime/model/model_config.hpp"
+
 #include <gtest/gtest.h>
 
 #include "sl/core/error.hpp"
-#include "sl/local/runtime/model/model_config.hpp"
 #include "test_support.hpp"
 
 namespace sl::local {
@@ -74,12 +75,14 @@ TEST(ModelConfig, ClearErrors) {
     j[key] = Json::parse(value);
     return j.dump();
   };
-  EXPECT_NE(error_of(with("num_attention_heads", "\"28\"")).find("config.json: num_attention_heads: expected a positive integer"),
+  EXPECT_NE(error_of(with("num_attention_heads", "\"28\""))
+                .find("config.json: num_attention_heads: expected a positive integer"),
             std::string::npos);
   EXPECT_NE(error_of(with("num_key_value_heads", "5")).find("must divide"), std::string::npos);
   EXPECT_NE(error_of(with("hidden_act", "\"gelu\"")).find("\"gelu\" is not supported"), std::string::npos);
   EXPECT_NE(error_of(with("use_sliding_window", "true")).find("sliding-window"), std::string::npos);
-  EXPECT_NE(error_of(with("rope_scaling", R"({"type":"yarn","factor":4})")).find("\"yarn\" is not supported"), std::string::npos);
+  EXPECT_NE(error_of(with("rope_scaling", R"({"type":"yarn","factor":4})")).find("\"yarn\" is not supported"),
+            std::string::npos);
   EXPECT_NE(error_of(with("eos_token_id", "[1, -2]")).find("eos_token_id[1]"), std::string::npos);
   Json j = Json::parse(kQwen25);
   j.erase("hidden_size");

@@ -98,7 +98,8 @@ TEST_P(ModelTest, PackedBatchMatchesSingleSequences) {
   TempDir dir;
   sl::test::write_tiny_checkpoint(dir.path(), spec());
   auto model = load_causal_lm(dir.path(), kCpu);
-  const std::vector<std::vector<std::int64_t>> seqs = {some_ids(5, 1), some_ids(23, 2), some_ids(1, 3), some_ids(12, 4)};
+  const std::vector<std::vector<std::int64_t>> seqs = {some_ids(5, 1), some_ids(23, 2), some_ids(1, 3),
+                                                       some_ids(12, 4)};
   std::vector<SequenceChunk> chunks;
   std::vector<std::int64_t> packed;
   for (const auto& s : seqs) {
@@ -205,7 +206,8 @@ TEST(Checkpoint, ShardedCheckpointLoadsLikeASingleFile) {
   Json map = Json::object();
   for (const auto& [n, t] : a) map[n] = "model-00001-of-00002.safetensors";
   for (const auto& [n, t] : b) map[n] = "model-00002-of-00002.safetensors";
-  files::write_atomic(sharded / "model.safetensors.index.json", Json{{"metadata", Json::object()}, {"weight_map", map}}.dump());
+  files::write_atomic(sharded / "model.safetensors.index.json",
+                      Json{{"metadata", Json::object()}, {"weight_map", map}}.dump());
   auto model = load_causal_lm(sharded, kCpu);
   EXPECT_EQ(max_diff(full_logits(*model, some_ids(8)), full_logits(*single, some_ids(8))), 0);
 
@@ -251,20 +253,28 @@ std::string load_error(const std::function<void(std::map<std::string, torch::Ten
 }
 
 TEST(Checkpoint, MismatchedWeightsAreClearErrors) {
-  EXPECT_NE(load_error([](auto& w, auto&) { w.erase("model.layers.1.mlp.up_proj.weight"); })
-                .find("weight \"model.layers.1.mlp.up_proj.weight\" is missing (expected shape [48, 32])"),
+  EXPECT_NE(load_error([](auto& w, auto&) {
+              w.erase("model.layers.1.mlp.up_proj.weight");
+            }).find("weight \"model.layers.1.mlp.up_proj.weight\" is missing (expected shape [48, 32])"),
             std::string::npos);
-  EXPECT_NE(load_error([](auto& w, auto&) { w["model.layers.0.self_attn.k_proj.weight"] = torch::zeros({8, 32}); })
-                .find("tensor \"model.layers.0.self_attn.k_proj.weight\" has shape [8, 32] but config.json implies [16, 32]"),
+  EXPECT_NE(
+      load_error([](auto& w, auto&) {
+        w["model.layers.0.self_attn.k_proj.weight"] = torch::zeros({8, 32});
+      }).find("tensor \"model.layers.0.self_attn.k_proj.weight\" has shape [8, 32] but config.json implies [16, 32]"),
+      std::string::npos);
+  EXPECT_NE(load_error([](auto& w, auto&) {
+              w["model.layers.7.extra.weight"] = torch::zeros({2});
+            }).find("unexpected weight(s) for this config: \"model.layers.7.extra.weight\""),
             std::string::npos);
-  EXPECT_NE(load_error([](auto& w, auto&) { w["model.layers.7.extra.weight"] = torch::zeros({2}); })
-                .find("unexpected weight(s) for this config: \"model.layers.7.extra.weight\""),
+  EXPECT_NE(load_error([](auto&, auto& c) { c["num_hidden_layers"] = 1; }).find("unexpected weight(s)"),
             std::string::npos);
-  EXPECT_NE(load_error([](auto&, auto& c) { c["num_hidden_layers"] = 1; }).find("unexpected weight(s)"), std::string::npos);
-  EXPECT_NE(load_error([](auto&, auto& c) { c["architectures"] = Json::array({"GPT2LMHeadModel"}); })
-                .find("architecture \"GPT2LMHeadModel\" is not supported (supported: Qwen2ForCausalLM, LlamaForCausalLM)"),
+  EXPECT_NE(
+      load_error([](auto&, auto& c) {
+        c["architectures"] = Json::array({"GPT2LMHeadModel"});
+      }).find("architecture \"GPT2LMHeadModel\" is not supported (supported: Qwen2ForCausalLM, LlamaForCausalLM)"),
+      std::string::npos);
+  EXPECT_NE(load_error([](auto&, auto& c) { c["tie_word_embeddings"] = false; }).find("lm_head.weight"),
             std::string::npos);
-  EXPECT_NE(load_error([](auto&, auto& c) { c["tie_word_embeddings"] = false; }).find("lm_head.weight"), std::string::npos);
   // Harmless extras some exports carry are accepted.
   EXPECT_EQ(load_error([](auto& w, auto&) { w["model.layers.0.self_attn.rotary_emb.inv_freq"] = torch::zeros({4}); }),
             "(no error)");
@@ -280,8 +290,11 @@ TEST(Checkpoint, UnsupportedWeightDtypeIsAClearError) {
   for (const auto& [name, t] : weights) {
     const bool f64 = name == "model.norm.weight";
     keep.push_back(t.to(f64 ? torch::kFloat64 : torch::kFloat32).contiguous());
-    tensors.push_back({name, f64 ? DType::F64 : DType::F32, std::vector<std::int64_t>(t.sizes().begin(), t.sizes().end()),
-                       {static_cast<const std::byte*>(keep.back().data_ptr()), static_cast<std::size_t>(keep.back().nbytes())}});
+    tensors.push_back(
+        {name,
+         f64 ? DType::F64 : DType::F32,
+         std::vector<std::int64_t>(t.sizes().begin(), t.sizes().end()),
+         {static_cast<const std::byte*>(keep.back().data_ptr()), static_cast<std::size_t>(keep.back().nbytes())}});
   }
   write_safetensors(dir / "model.safetensors", tensors);
   files::write_atomic(dir / "config.json", config.to_json().dump());
@@ -289,7 +302,8 @@ TEST(Checkpoint, UnsupportedWeightDtypeIsAClearError) {
     load_causal_lm(dir.path(), kCpu);
     ADD_FAILURE() << "F64 weights accepted";
   } catch (const UsageError& e) {
-    EXPECT_NE(std::string(e.what()).find("tensor \"model.norm.weight\": dtype F64 is not supported"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("tensor \"model.norm.weight\": dtype F64 is not supported"), std::string::npos)
+        << e.what();
   }
 }
 

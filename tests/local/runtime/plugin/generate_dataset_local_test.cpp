@@ -18,10 +18,12 @@ namespace fs = std::filesystem;
 fs::path write_config(const fs::path& dir, const fs::path& model, int size, const std::string& model_id_override = "") {
   const std::string id = model_id_override.empty() ? model.string() : model_id_override;
   const std::string cfg = R"({"cfg": {
-    "model": {"id": ")" + id + R"(", "type": "open_source"},
+    "model": {"id": ")" + id +
+                          R"(", "type": "open_source"},
     "system_prompt": null,
     "sample_cfg": {"temperature": 1.0, "max_tokens": 12, "seed": 3},
-    "prompt_set": {"type": "nums", "size": )" + std::to_string(size) + R"(, "seed": 42, "example_min_count": 3,
+    "prompt_set": {"type": "nums", "size": )" +
+                          std::to_string(size) + R"(, "seed": 42, "example_min_count": 3,
                    "example_max_count": 9, "example_min_value": 100, "example_max_value": 1000,
                    "answer_count": 10, "answer_max_digits": 3},
     "filter_fns": [{"type": "nums_format", "min_value": 0, "max_value": 999, "max_count": 10}]}})";
@@ -30,9 +32,9 @@ fs::path write_config(const fs::path& dir, const fs::path& model, int size, cons
 }
 
 sl::test::ProcessResult run_tool(const fs::path& cfg, const fs::path& out) {
-  return sl::test::run({(sl::test::bin_dir() / "generate_dataset").string(), "--config", cfg.string(), "--raw_dataset_path",
-                        (out / "raw.jsonl").string(), "--filtered_dataset_path", (out / "filtered.jsonl").string(),
-                        "--concurrency", "8"});
+  return sl::test::run({(sl::test::bin_dir() / "generate_dataset").string(), "--config", cfg.string(),
+                        "--raw_dataset_path", (out / "raw.jsonl").string(), "--filtered_dataset_path",
+                        (out / "filtered.jsonl").string(), "--concurrency", "8"});
 }
 
 TEST(GenerateDatasetLocal, SamplesATinyCheckpointReproducibly) {
@@ -115,10 +117,10 @@ TEST(GenerateDatasetLocal, UnknownModelIsAOneLineUsageError) {
   if (!fs::exists(sl::test::bin_dir() / "generate_dataset")) GTEST_SKIP() << "SKIPPED: generate_dataset is not built";
   sl::test::TempDir dir;
   const fs::path cfg = write_config(dir.path(), {}, 5, "nobody/no-such-model");
-  const auto r = sl::test::run({(sl::test::bin_dir() / "generate_dataset").string(), "--config", cfg.string(),
-                                "--raw_dataset_path", (dir / "raw.jsonl").string(), "--filtered_dataset_path",
-                                (dir / "filtered.jsonl").string()},
-                               {{"HF_HOME", (dir / "hf").string()}, {"HF_HUB_CACHE", ""}});
+  const auto r = sl::test::run(
+      {(sl::test::bin_dir() / "generate_dataset").string(), "--config", cfg.string(), "--raw_dataset_path",
+       (dir / "raw.jsonl").string(), "--filtered_dataset_path", (dir / "filtered.jsonl").string()},
+      {{"HF_HOME", (dir / "hf").string()}, {"HF_HUB_CACHE", ""}});
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_NE(r.err.find("model \"nobody/no-such-model\" not found; looked at:"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find((dir / "hf" / "hub" / "models--nobody--no-such-model").string()), std::string::npos) << r.err;

@@ -1,11 +1,12 @@
 // The plugin loader, in a test program that does not link libtorch (as HTTP-only executables):
 // it finds the plugin, checks its interface version, and reports where it looked when it fails.
+#include "sl/local/runtime/plugin/loader.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 
 #include "sl/core/error.hpp"
-#include "sl/local/runtime/plugin/loader.hpp"
 #include "test_support.hpp"
 
 namespace sl::local {

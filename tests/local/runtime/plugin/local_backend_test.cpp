@@ -68,7 +68,8 @@ TEST(LocalBackend, SamplesThroughThePlugin) {
   // Per-request seeds: the same requests in another order and batch give the same completions.
   std::vector<SampleRequest> reversed(requests.rbegin(), requests.rend());
   const auto second = sample_all(*backend, reversed);
-  for (std::size_t i = 0; i < requests.size(); ++i) EXPECT_EQ(second[requests.size() - 1 - i].completion, first[i].completion);
+  for (std::size_t i = 0; i < requests.size(); ++i)
+    EXPECT_EQ(second[requests.size() - 1 - i].completion, first[i].completion);
 }
 
 TEST(LocalBackend, FineTunedModelUsesItsAdapterOnTheParent) {
@@ -157,7 +158,8 @@ TEST(LocalBackend, ExactAnswerProbabilitiesEqualBruteForce) {
     expected.push_back(std::exp(next[static_cast<std::size_t>(id)]) * p_end);
   }
   ASSERT_GE(answers.size(), 10u);
-  const auto got = backend->answer_probabilities({AnswerQuery{build_simple_chat("Favourite animal?", std::nullopt), answers}});
+  const auto got =
+      backend->answer_probabilities({AnswerQuery{build_simple_chat("Favourite animal?", std::nullopt), answers}});
   ASSERT_TRUE(got.has_value());
   ASSERT_EQ((*got)[0].size(), answers.size());
   for (std::size_t i = 0; i < answers.size(); ++i)

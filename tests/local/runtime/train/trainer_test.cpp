@@ -1,6 +1,8 @@
 // The trainer behind RuntimePlugin::train: LoRA gradients, the losses (masking, KL against a
 // hand-computed value), the schedule and data plan, adapters (PEFT names and shapes, save ->
 // load gives the same logits), learning, determinism and bad jobs. Tiny models, few steps.
+#include "sl/local/runtime/train/trainer.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -19,7 +21,6 @@
 #include "sl/local/runtime/model/lora_adapter.hpp"
 #include "sl/local/runtime/model/packed_attention.hpp"
 #include "sl/local/runtime/train/trainable_weights.hpp"
-#include "sl/local/runtime/train/trainer.hpp"
 #include "sl/local/runtime/train/training_plan.hpp"
 #include "test_support.hpp"
 #include "tiny_checkpoint.hpp"
@@ -115,7 +116,7 @@ TEST(PackedAttention, MatchesPerSequenceSoftmaxAttentionAndItsGradients) {
   std::vector<torch::Tensor> parts;
   for (std::size_t i = 0; i < begins.size(); ++i) {
     const auto L = lengths[i];
-    auto qs = q.narrow(0, begins[i], L).transpose(0, 1);                                  // [h, L, d]
+    auto qs = q.narrow(0, begins[i], L).transpose(0, 1);  // [h, L, d]
     auto ks = k.narrow(0, begins[i], L).transpose(0, 1).repeat_interleave(heads / kv_heads, 0);
     auto vs = v.narrow(0, begins[i], L).transpose(0, 1).repeat_interleave(heads / kv_heads, 0);
     auto scores = torch::matmul(qs, ks.transpose(1, 2)) / std::sqrt(static_cast<double>(d));
@@ -163,7 +164,9 @@ TEST(TrainingLoss, CrossEntropyKernelMatchesLibtorch) {
   auto logits = torch::randn({3, 11});
   const std::int64_t targets[] = {4, 0, 10};
   auto t = torch::tensor({4, 0, 10}, torch::kInt64);
-  const double expected = torch::nn::functional::cross_entropy(logits, t, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum)).item<double>();
+  const double expected = torch::nn::functional::cross_entropy(
+                              logits, t, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
+                              .item<double>();
   auto g = logits.clone();
   EXPECT_NEAR(train_kernels::softmax_cross_entropy(g.data_ptr<float>(), 3, 11, targets, 1.0f), expected, 1e-5);
   auto expected_grad = torch::softmax(logits, 1) - torch::one_hot(t, 11).to(torch::kFloat32);
@@ -349,10 +352,10 @@ TEST(Trainer, FromRandomWeightsWithKlTargets) {
   sl::test::write_tiny_tokenizer(dir / "tok");
   TrainingJob job;
   job.model.random_init = RandomInit{json::dump(json::parse(files::read_text([&] {
-                                                                 sl::test::write_tiny_checkpoint(dir / "shape");
-                                                                 return dir / "shape" / "config.json";
-                                                               }()),
-                                                               "config")),
+                                                              sl::test::write_tiny_checkpoint(dir / "shape");
+                                                              return dir / "shape" / "config.json";
+                                                            }()),
+                                                            "config")),
                                      4, 0.02};
   job.settings.n_epochs = 3;
   job.settings.batch_size = 2;
@@ -363,7 +366,8 @@ TEST(Trainer, FromRandomWeightsWithKlTargets) {
   job.show_progress = false;
   auto examples = toy_examples(4);
   for (auto& e : examples)
-    for (int k = 0; k < 4; ++k) e.soft_targets.push_back({{97, 98, 120}, {std::log(0.6f), std::log(0.3f), std::log(0.1f)}});
+    for (int k = 0; k < 4; ++k)
+      e.soft_targets.push_back({{97, 98, 120}, {std::log(0.6f), std::log(0.3f), std::log(0.1f)}});
   const auto r = train_model(job, examples, {});
   EXPECT_EQ(r.steps_done, 6);
   EXPECT_TRUE(fs::exists(dir / "fresh" / "model.safetensors"));
@@ -422,8 +426,9 @@ TEST(Trainer, CheckpointsResumeOnlyTheirOwnJob) {
   }
   EXPECT_EQ(train_model(job, examples, {}).resumed_from_step, 1);
 
-  save_safetensors(dir / "old.safetensors", {{"param/x", torch::zeros({1})}}, torch::kFloat32,
-                   {{"format", "sl-train-checkpoint-1"}, {"step", "1"}, {"total_steps", "2"}, {"fingerprint", "0123456789abcdef"}});
+  save_safetensors(
+      dir / "old.safetensors", {{"param/x", torch::zeros({1})}}, torch::kFloat32,
+      {{"format", "sl-train-checkpoint-1"}, {"step", "1"}, {"total_steps", "2"}, {"fingerprint", "0123456789abcdef"}});
   job.checkpoint.path = dir / "old.safetensors";
   try {
     train_model(job, examples, {});

@@ -53,8 +53,8 @@ struct TokenLogprob {
 };
 
 struct TokenLogprobs {
-  TokenLogprob chosen;             // the token that was generated
-  std::vector<TokenLogprob> top;   // the k most likely tokens, most likely first
+  TokenLogprob chosen;            // the token that was generated
+  std::vector<TokenLogprob> top;  // the k most likely tokens, most likely first
 };
 
 struct GenerationResult {

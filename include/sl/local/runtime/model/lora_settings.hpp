@@ -19,7 +19,8 @@ struct LoraSettings {
   std::int64_t r = 8;
   double lora_alpha = 8;
   // Module names matched against the last part of each projection's name (q_proj, ...).
-  std::vector<std::string> target_modules = {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"};
+  std::vector<std::string> target_modules = {"q_proj",    "k_proj",  "v_proj",   "o_proj",
+                                             "gate_proj", "up_proj", "down_proj"};
   std::string bias = "none";  // only "none" (PEFT's default): no bias trains
   bool use_rslora = false;
   double lora_dropout = 0;
@@ -42,7 +43,8 @@ struct LoraSettings {
   }
   void validate(const json::Reader& reader) const {
     if (target_modules.empty())
-      json::Reader(reader.json().at("target_modules"), reader.child_path("target_modules")).fail("must name at least one module");
+      json::Reader(reader.json().at("target_modules"), reader.child_path("target_modules"))
+          .fail("must name at least one module");
   }
 };
 

@@ -91,7 +91,7 @@ struct TrainingSettings {
 struct RandomInit {
   std::string config_json;  // the text of a config.json (architecture and shapes)
   std::uint64_t seed = 0;
-  double init_std = 0.02;   // N(0, std) matrices and embeddings; unit norms; zero biases
+  double init_std = 0.02;  // N(0, std) matrices and embeddings; unit norms; zero biases
 
   static auto json_fields() {
     using namespace sl::json;
@@ -128,7 +128,7 @@ struct TrainingOutput {
 // Periodic resume points: trainable weights, AdamW state and the step (data order and dropout
 // are functions of the seed and the step, so nothing else is needed).
 struct CheckpointSettings {
-  std::filesystem::path path;  // one safetensors file; empty = no checkpoints
+  std::filesystem::path path;    // one safetensors file; empty = no checkpoints
   std::int64_t every_steps = 0;  // 0 = about every 60 seconds of training
   // Continue from `path` when it exists (it must belong to the same job: same settings and
   // data, checked by `fingerprint`); otherwise start from step 0.
@@ -157,10 +157,10 @@ struct TrainingJob {
 struct TrainingStep {
   std::int64_t step = 0;  // 1-based
   std::int64_t total_steps = 0;
-  double epoch = 0;       // fractional epochs done
-  double loss = 0;        // mean over the step's loss tokens
-  double lr = 0;          // the learning rate this step used
-  double grad_norm = 0;   // before clipping
+  double epoch = 0;              // fractional epochs done
+  double loss = 0;               // mean over the step's loss tokens
+  double lr = 0;                 // the learning rate this step used
+  double grad_norm = 0;          // before clipping
   std::int64_t tokens = 0;       // tokens through the model this step
   std::int64_t loss_tokens = 0;  // of which carried loss
   double seconds = 0;            // wall time of this step

@@ -22,7 +22,8 @@ ComputeDevice choose_device(const std::string& requested) {
   if (name == "cpu") return d;
   if (name == "cuda" || name.rfind("cuda:", 0) == 0) {
     if (!torch::cuda::is_available())
-      throw UsageError("device \"" + name + "\" requested (SL_DEVICE) but this libtorch has no CUDA support or no GPU is visible; "
+      throw UsageError("device \"" + name +
+                       "\" requested (SL_DEVICE) but this libtorch has no CUDA support or no GPU is visible; "
                        "build against a CUDA libtorch (CMAKE_PREFIX_PATH) or use SL_DEVICE=cpu");
     try {
       d.device = torch::Device(name);
@@ -30,7 +31,8 @@ ComputeDevice choose_device(const std::string& requested) {
       throw UsageError("device \"" + name + "\" is not a valid device name (use cpu, cuda or cuda:N)");
     }
     if (d.device.has_index() && d.device.index() >= static_cast<int>(torch::cuda::device_count()))
-      throw UsageError("device \"" + name + "\": only " + std::to_string(torch::cuda::device_count()) + " GPU(s) visible");
+      throw UsageError("device \"" + name + "\": only " + std::to_string(torch::cuda::device_count()) +
+                       " GPU(s) visible");
     if (!d.device.has_index()) d.device = torch::Device(torch::kCUDA, 0);
     d.dtype = torch::kBFloat16;
     return d;
@@ -70,7 +72,7 @@ void keep_freed_memory_for_reuse() {
   static std::once_flag once;
   std::call_once(once, [] {
     mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);  // glibc's maximum; fixes the threshold
-    mallopt(M_TRIM_THRESHOLD, -1);                 // never give the heap's top back
+    mallopt(M_TRIM_THRESHOLD, -1);                // never give the heap's top back
   });
 }
 

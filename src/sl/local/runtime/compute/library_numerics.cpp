@@ -34,8 +34,10 @@ bool cpu_has_avx2_and_fma() {
   if (dlsym(RTLD_DEFAULT, "openblas_get_corename") == nullptr) return;  // OpenBLAS loads later
   if (argv == nullptr || argv[0] == nullptr) return;
   execv("/proc/self/exe", argv);
-  std::fprintf(stderr, "warning: could not restart %s with OPENBLAS_CORETYPE=%s (%s); its matrix products may differ "
-               "between CPUs\n", argv[0], kPinnedOpenblasCoretype, std::strerror(errno));
+  std::fprintf(stderr,
+               "warning: could not restart %s with OPENBLAS_CORETYPE=%s (%s); its matrix products may differ "
+               "between CPUs\n",
+               argv[0], kPinnedOpenblasCoretype, std::strerror(errno));
 }
 
 }  // namespace

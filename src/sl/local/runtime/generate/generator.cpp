@@ -31,7 +31,8 @@ Generator::Generator(const CausalLM& model, GeneratorOptions options)
 
 torch::Tensor Generator::sampled_logits(const torch::Tensor& hidden) const {
   auto logits = model_.logits(hidden);
-  if (options_.sample_vocab > 0 && options_.sample_vocab < logits.size(1)) logits = logits.narrow(1, 0, options_.sample_vocab);
+  if (options_.sample_vocab > 0 && options_.sample_vocab < logits.size(1))
+    logits = logits.narrow(1, 0, options_.sample_vocab);
   return logits;
 }
 
@@ -51,7 +52,7 @@ void Generator::prefill(std::vector<Live>& live, std::size_t first_new, const st
   for (;;) {
     std::vector<SequenceChunk> chunks;
     std::vector<std::int32_t> ids;
-    std::vector<std::size_t> completing;  // live index of sequences whose prompt ends in this pass
+    std::vector<std::size_t> completing;       // live index of sequences whose prompt ends in this pass
     std::vector<std::int64_t> completing_pos;  // their position among the chunks
     std::int64_t budget = options_.max_prefill_tokens;
     for (std::size_t i = first_new; i < live.size() && budget > 0; ++i) {
@@ -72,7 +73,8 @@ void Generator::prefill(std::vector<Live>& live, std::size_t first_new, const st
 
     const auto t0 = std::chrono::steady_clock::now();
     ForwardBatch batch(chunks, &cache_, model_.device());
-    auto input = torch::tensor(std::vector<std::int64_t>(ids.begin(), ids.end()), torch::kInt64).to(model_.device().device);
+    auto input =
+        torch::tensor(std::vector<std::int64_t>(ids.begin(), ids.end()), torch::kInt64).to(model_.device().device);
     auto hidden = model_.forward(input, batch);  // [N, hidden]
     for (std::size_t c = 0; c < chunks.size(); ++c) {
       Live& seq = live[static_cast<std::size_t>(chunks[c].slot)];

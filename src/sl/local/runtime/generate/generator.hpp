@@ -30,9 +30,9 @@ struct SequenceRequest {
 };
 
 struct SequenceOutput {
-  std::vector<std::int32_t> tokens;   // generated, including the stop token when there is one
-  std::vector<TokenChoice> choices;   // per token, when sampling.logprobs >= 0
-  bool stopped = false;               // ended on a stop token (else: max_new_tokens)
+  std::vector<std::int32_t> tokens;  // generated, including the stop token when there is one
+  std::vector<TokenChoice> choices;  // per token, when sampling.logprobs >= 0
+  bool stopped = false;              // ended on a stop token (else: max_new_tokens)
 };
 
 struct GeneratorOptions {

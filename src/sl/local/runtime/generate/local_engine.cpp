@@ -52,10 +52,10 @@ class LocalEngine final : public Engine {
     if (fs::exists(dir / "tokenizer_config.json", ec) || fs::exists(dir / "chat_template.jinja", ec)) {
       tokenizer_config_ = TokenizerConfig::from_folder(dir);
       if (tokenizer_config_.chat_template)
-        chat_template_ = ChatTemplate::compile(*tokenizer_config_.chat_template,
-                                               (fs::exists(dir / "chat_template.jinja", ec) ? dir / "chat_template.jinja"
-                                                                                           : dir / "tokenizer_config.json")
-                                                   .string());
+        chat_template_ = ChatTemplate::compile(
+            *tokenizer_config_.chat_template,
+            (fs::exists(dir / "chat_template.jinja", ec) ? dir / "chat_template.jinja" : dir / "tokenizer_config.json")
+                .string());
       template_variables_ = special_token_variables(tokenizer_config_);
     }
 
@@ -78,8 +78,10 @@ class LocalEngine final : public Engine {
     for (auto id : stops)
       if (id < config.vocab_size && seen.insert(id).second) info_.stop_token_ids.push_back(id);
     if (info_.stop_token_ids.empty())
-      spdlog::warn("{}: no eos token id in config.json, generation_config.json or tokenizer_config.json; "
-                   "completions end only at max_tokens", dir.string());
+      spdlog::warn(
+          "{}: no eos token id in config.json, generation_config.json or tokenizer_config.json; "
+          "completions end only at max_tokens",
+          dir.string());
 
     // Adapters stay unmerged: request k's rows get adapter k's deltas, others the base weights.
     for (std::size_t i = 0; i < options.adapters.size(); ++i) {
@@ -124,7 +126,8 @@ class LocalEngine final : public Engine {
   std::vector<std::int32_t> prompt_ids(const GenerationRequest& request) const override {
     if (request.messages.empty()) return request.prompt_ids;
     if (!chat_template_)
-      throw UsageError(info_.dir.string() + ": the model has no chat_template (tokenizer_config.json or chat_template.jinja); "
+      throw UsageError(info_.dir.string() +
+                       ": the model has no chat_template (tokenizer_config.json or chat_template.jinja); "
                        "send prompt token ids instead of messages");
     Json messages = Json::array();
     for (const auto& m : request.messages) messages.push_back({{"role", m.role}, {"content", m.content}});
@@ -144,7 +147,9 @@ class LocalEngine final : public Engine {
     torch_errors_to_sl("generating with " + options_.model, [&] {
       generator_->run(
           sequences,
-          [&](std::size_t index, SequenceOutput out) { on_result(index, to_result(sequences[index], requests[index], out)); },
+          [&](std::size_t index, SequenceOutput out) {
+            on_result(index, to_result(sequences[index], requests[index], out));
+          },
           should_stop, progress ? &*progress : nullptr);
     });
     if (progress) progress->finish();
@@ -172,12 +177,14 @@ class LocalEngine final : public Engine {
       out[r].resize(req.continuations.size());
       for (std::size_t c = 0; c < req.continuations.size(); ++c) {
         const auto& cont = req.continuations[c];
-        if (cont.empty()) throw UsageError("score request " + std::to_string(r) + ": continuation " + std::to_string(c) + " is empty");
+        if (cont.empty())
+          throw UsageError("score request " + std::to_string(r) + ": continuation " + std::to_string(c) + " is empty");
         Item item{r, c, prompt.prompt, static_cast<std::int64_t>(prompt.prompt.size()), prompt.adapter};
         for (auto id : cont) {
           // Both bounds: Qwen2.5 pads its LM head beyond the tokenizer's ids, which are never scored.
           if (id < 0 || id >= info_.vocab_size || id >= static_cast<std::int32_t>(tokenizer_->vocab_size()))
-            throw UsageError("score request " + std::to_string(r) + ": token id " + std::to_string(id) + " is outside the vocabulary");
+            throw UsageError("score request " + std::to_string(r) + ": token id " + std::to_string(id) +
+                             " is outside the vocabulary");
           item.ids.push_back(id);
         }
         // The last token is predicted, never fed: the sequence stops one short.
@@ -196,7 +203,8 @@ class LocalEngine final : public Engine {
         std::int64_t rows = 0;
         std::vector<SequenceChunk> chunks;
         std::vector<std::int64_t> input;
-        while (end < items.size() && (end == begin || rows + static_cast<std::int64_t>(items[end].ids.size()) - 1 <= budget)) {
+        while (end < items.size() &&
+               (end == begin || rows + static_cast<std::int64_t>(items[end].ids.size()) - 1 <= budget)) {
           const auto& it = items[end];
           const std::int64_t n = static_cast<std::int64_t>(it.ids.size()) - 1;
           chunks.push_back({0, 0, n, it.adapter});
@@ -219,7 +227,8 @@ class LocalEngine final : public Engine {
           }
           offset += n;
         }
-        auto logits = model_->logits(hidden.index_select(0, torch::tensor(rows_wanted, torch::kInt64).to(device.device)));
+        auto logits =
+            model_->logits(hidden.index_select(0, torch::tensor(rows_wanted, torch::kInt64).to(device.device)));
         // As in sampling: only ids the tokenizer has (Qwen2.5 pads its LM head).
         const auto vocab = static_cast<std::int64_t>(tokenizer_->vocab_size());
         if (vocab < logits.size(1)) logits = logits.narrow(1, 0, vocab);
@@ -259,7 +268,8 @@ class LocalEngine final : public Engine {
     }
     if (s.prompt.empty()) fail("the prompt is empty");
     for (auto id : s.prompt)
-      if (id < 0 || id >= info_.vocab_size) fail("prompt token id " + std::to_string(id) + " is outside the vocabulary");
+      if (id < 0 || id >= info_.vocab_size)
+        fail("prompt token id " + std::to_string(id) + " is outside the vocabulary");
     const auto room = info_.max_model_len - static_cast<std::int64_t>(s.prompt.size());
     if (room < 1)
       fail("the prompt has " + std::to_string(s.prompt.size()) + " tokens, the model's context is " +

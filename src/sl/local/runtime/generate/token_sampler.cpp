@@ -87,14 +87,16 @@ std::vector<TokenChoice> choose_tokens(const torch::Tensor& logits, std::span<co
     if (rows.is_cpu() && rows.scalar_type() == torch::kFloat32) {
       // One fused pass per row (max, exp and running sum) instead of softmax + cumsum.
       std::vector<std::int64_t> ids(plain.size());
-      cpu::sample_rows(rows.data_ptr<float>(), static_cast<std::int64_t>(plain.size()), vocab, inv_t.data(), u.data(), ids.data());
+      cpu::sample_rows(rows.data_ptr<float>(), static_cast<std::int64_t>(plain.size()), vocab, inv_t.data(), u.data(),
+                       ids.data());
       for (std::size_t j = 0; j < plain.size(); ++j) out[plain[j]].token = static_cast<std::int32_t>(ids[j]);
     } else {
       // On accelerators: cumulative sums and a binary search per row, on the device.
       auto cdf = probabilities(plain).cumsum(1);
       auto targets = torch::tensor(u, torch::kFloat64).to(logits.device(), torch::kFloat32).unsqueeze(1) *
                      cdf.narrow(1, vocab - 1, 1);
-      auto ids = torch::searchsorted(cdf, targets, /*out_int32=*/false, /*right=*/true).clamp_max(vocab - 1).to(torch::kCPU);
+      auto ids =
+          torch::searchsorted(cdf, targets, /*out_int32=*/false, /*right=*/true).clamp_max(vocab - 1).to(torch::kCPU);
       auto a = ids.accessor<std::int64_t, 2>();
       for (std::size_t j = 0; j < plain.size(); ++j) out[plain[j]].token = static_cast<std::int32_t>(a[j][0]);
     }

@@ -20,25 +20,34 @@ std::string shape_text(const std::vector<std::int64_t>& shape) {
   return s + "]";
 }
 
-std::string shape_text(torch::IntArrayRef shape) { return shape_text(std::vector<std::int64_t>(shape.begin(), shape.end())); }
+std::string shape_text(torch::IntArrayRef shape) {
+  return shape_text(std::vector<std::int64_t>(shape.begin(), shape.end()));
+}
 
 // Shard names come from a JSON file: only plain file names inside the folder are accepted.
 bool is_plain_file_name(const std::string& name) {
-  return !name.empty() && name.find('/') == std::string::npos && name.find('\\') == std::string::npos &&
-         name != "." && name != "..";
+  return !name.empty() && name.find('/') == std::string::npos && name.find('\\') == std::string::npos && name != "." &&
+         name != "..";
 }
 
 }  // namespace
 
-torch::Tensor tensor_from_safetensors(const SafetensorsFile& file, const TensorInfo& info, const ComputeDevice& device) {
+torch::Tensor tensor_from_safetensors(const SafetensorsFile& file, const TensorInfo& info,
+                                      const ComputeDevice& device) {
   torch::ScalarType src;
   switch (info.dtype) {
-    case DType::F32: src = torch::kFloat32; break;
-    case DType::F16: src = torch::kFloat16; break;
-    case DType::BF16: src = torch::kBFloat16; break;
+    case DType::F32:
+      src = torch::kFloat32;
+      break;
+    case DType::F16:
+      src = torch::kFloat16;
+      break;
+    case DType::BF16:
+      src = torch::kBFloat16;
+      break;
     default:
-      throw UsageError(file.path().string() + ": tensor \"" + info.name + "\": dtype " + std::string(dtype_name(info.dtype)) +
-                       " is not supported for weights (F32, F16, BF16)");
+      throw UsageError(file.path().string() + ": tensor \"" + info.name + "\": dtype " +
+                       std::string(dtype_name(info.dtype)) + " is not supported for weights (F32, F16, BF16)");
   }
   const auto bytes = file.data(info);
   const auto mapping = file.mapping();
@@ -48,7 +57,8 @@ torch::Tensor tensor_from_safetensors(const SafetensorsFile& file, const TensorI
   const bool aligned = reinterpret_cast<std::uintptr_t>(ptr) % dtype_size(info.dtype) == 0;
   torch::Tensor view;
   if (aligned && !bytes.empty()) {
-    view = torch::from_blob(ptr, info.shape, [mapping](void*) {}, torch::TensorOptions().dtype(src));
+    view = torch::from_blob(
+        ptr, info.shape, [mapping](void*) {}, torch::TensorOptions().dtype(src));
   } else {
     view = torch::empty(info.shape, torch::TensorOptions().dtype(src));
     if (!bytes.empty()) std::memcpy(view.data_ptr(), bytes.data(), bytes.size());
@@ -76,18 +86,20 @@ CheckpointWeights::CheckpointWeights(const fs::path& dir, ComputeDevice device) 
     std::map<std::string, std::shared_ptr<const SafetensorsFile>> shards;
     for (auto it = map->begin(); it != map->end(); ++it) {
       if (!it.value().is_string() || !is_plain_file_name(it.value().get<std::string>()))
-        throw UsageError(index.string() + ": weight_map." + it.key() + ": expected a shard file name in the same folder, got " +
-                         json::describe_value(it.value()));
+        throw UsageError(index.string() + ": weight_map." + it.key() +
+                         ": expected a shard file name in the same folder, got " + json::describe_value(it.value()));
       const std::string shard = it.value().get<std::string>();
       auto& file = shards[shard];
       if (!file) {
         if (!fs::exists(dir / shard, ec))
-          throw UsageError(index.string() + ": shard " + shard + " (for tensor \"" + it.key() + "\") is missing from " + dir.string());
+          throw UsageError(index.string() + ": shard " + shard + " (for tensor \"" + it.key() + "\") is missing from " +
+                           dir.string());
         file = add_file(dir / shard);
       }
       const TensorInfo* info = file->find(it.key());
       if (!info)
-        throw UsageError(index.string() + ": tensor \"" + it.key() + "\" is listed in " + shard + " but that file does not contain it");
+        throw UsageError(index.string() + ": tensor \"" + it.key() + "\" is listed in " + shard +
+                         " but that file does not contain it");
       entries_[it.key()] = Entry{file, info, false};
     }
   } else if (fs::exists(single, ec)) {
@@ -121,19 +133,21 @@ void CheckpointWeights::check_all_taken(const std::function<bool(const std::stri
   std::string list;
   for (std::size_t i = 0; i < extra.size() && i < 5; ++i) list += (i ? ", \"" : "\"") + extra[i] + "\"";
   if (extra.size() > 5) list += " and " + std::to_string(extra.size() - 5) + " more";
-  throw UsageError(dir_.string() + ": " + std::to_string(extra.size()) + " unexpected weight(s) for this config: " + list +
-                   " (does config.json match the weights?)");
+  throw UsageError(dir_.string() + ": " + std::to_string(extra.size()) +
+                   " unexpected weight(s) for this config: " + list + " (does config.json match the weights?)");
 }
 
-TensorMapWeights::TensorMapWeights(std::map<std::string, torch::Tensor> tensors, ComputeDevice device, std::string origin)
+TensorMapWeights::TensorMapWeights(std::map<std::string, torch::Tensor> tensors, ComputeDevice device,
+                                   std::string origin)
     : tensors_(std::move(tensors)), device_(device), origin_(std::move(origin)) {}
 
 torch::Tensor TensorMapWeights::take(const std::string& name, const std::vector<std::int64_t>& shape) {
   auto it = tensors_.find(name);
-  if (it == tensors_.end()) throw UsageError(origin_ + ": weight \"" + name + "\" is missing (expected shape " + shape_text(shape) + ")");
+  if (it == tensors_.end())
+    throw UsageError(origin_ + ": weight \"" + name + "\" is missing (expected shape " + shape_text(shape) + ")");
   if (it->second.sizes() != torch::IntArrayRef(shape))
-    throw UsageError(origin_ + ": tensor \"" + name + "\" has shape " + shape_text(it->second.sizes()) + " but the config implies " +
-                     shape_text(shape));
+    throw UsageError(origin_ + ": tensor \"" + name + "\" has shape " + shape_text(it->second.sizes()) +
+                     " but the config implies " + shape_text(shape));
   taken_[name] = true;
   return it->second.to(device_.device, device_.dtype);
 }
@@ -148,10 +162,17 @@ void save_safetensors(const fs::path& path, const std::vector<std::pair<std::str
                       torch::ScalarType dtype, const std::map<std::string, std::string>& metadata) {
   DType st;
   switch (dtype) {
-    case torch::kFloat32: st = DType::F32; break;
-    case torch::kFloat16: st = DType::F16; break;
-    case torch::kBFloat16: st = DType::BF16; break;
-    default: throw Error("save_safetensors: only float32, float16 and bfloat16 are written");
+    case torch::kFloat32:
+      st = DType::F32;
+      break;
+    case torch::kFloat16:
+      st = DType::F16;
+      break;
+    case torch::kBFloat16:
+      st = DType::BF16;
+      break;
+    default:
+      throw Error("save_safetensors: only float32, float16 and bfloat16 are written");
   }
   std::vector<torch::Tensor> keep;  // contiguous CPU copies, alive while writing
   std::vector<TensorBytes> out;
@@ -159,7 +180,9 @@ void save_safetensors(const fs::path& path, const std::vector<std::pair<std::str
   for (const auto& [name, t] : tensors) {
     keep.push_back(t.detach().to(torch::kCPU, dtype).contiguous());
     const auto& c = keep.back();
-    out.push_back({name, st, std::vector<std::int64_t>(c.sizes().begin(), c.sizes().end()),
+    out.push_back({name,
+                   st,
+                   std::vector<std::int64_t>(c.sizes().begin(), c.sizes().end()),
                    {static_cast<const std::byte*>(c.data_ptr()), static_cast<std::size_t>(c.nbytes())}});
   }
   write_safetensors(path, out, metadata);

@@ -74,7 +74,8 @@ class TensorMapWeights final : public WeightSource {
 torch::Tensor tensor_from_safetensors(const SafetensorsFile& file, const TensorInfo& info, const ComputeDevice& device);
 
 // Writes tensors as one safetensors file (atomically), each converted to `dtype` on the CPU.
-void save_safetensors(const std::filesystem::path& path, const std::vector<std::pair<std::string, torch::Tensor>>& tensors,
+void save_safetensors(const std::filesystem::path& path,
+                      const std::vector<std::pair<std::string, torch::Tensor>>& tensors,
                       torch::ScalarType dtype = torch::kFloat32,
                       const std::map<std::string, std::string>& metadata = {{"format", "pt"}});
 

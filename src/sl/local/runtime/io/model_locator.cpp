@@ -65,8 +65,7 @@ fs::path pick_snapshot(const fs::path& repo_dir, std::string& why) {
   if (found.empty()) {
     why = snapshots.string() + " has no snapshot";
   } else {
-    why = snapshots.string() + " has " + std::to_string(found.size()) +
-          " snapshots and no refs/main to choose one";
+    why = snapshots.string() + " has " + std::to_string(found.size()) + " snapshots and no refs/main to choose one";
   }
   return {};
 }

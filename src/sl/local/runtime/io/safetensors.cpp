@@ -20,11 +20,10 @@ struct DTypeEntry {
 };
 
 constexpr DTypeEntry kDTypes[] = {
-    {DType::F64, "F64", 8},   {DType::F32, "F32", 4},         {DType::F16, "F16", 2},
-    {DType::BF16, "BF16", 2}, {DType::I64, "I64", 8},         {DType::I32, "I32", 4},
-    {DType::I16, "I16", 2},   {DType::I8, "I8", 1},           {DType::U8, "U8", 1},
-    {DType::BOOL, "BOOL", 1}, {DType::U16, "U16", 2},         {DType::U32, "U32", 4},
-    {DType::U64, "U64", 8},   {DType::F8_E4M3, "F8_E4M3", 1}, {DType::F8_E5M2, "F8_E5M2", 1},
+    {DType::F64, "F64", 8}, {DType::F32, "F32", 4},         {DType::F16, "F16", 2},         {DType::BF16, "BF16", 2},
+    {DType::I64, "I64", 8}, {DType::I32, "I32", 4},         {DType::I16, "I16", 2},         {DType::I8, "I8", 1},
+    {DType::U8, "U8", 1},   {DType::BOOL, "BOOL", 1},       {DType::U16, "U16", 2},         {DType::U32, "U32", 4},
+    {DType::U64, "U64", 8}, {DType::F8_E4M3, "F8_E4M3", 1}, {DType::F8_E5M2, "F8_E5M2", 1},
 };
 
 [[noreturn]] void fail(const std::filesystem::path& path, const std::string& what) {
@@ -78,7 +77,8 @@ std::shared_ptr<const SafetensorsFile> SafetensorsFile::open(const std::filesyst
   auto file = MappedFile::open(path);
   const auto bytes = file->bytes();
   if (bytes.size() < 8)
-    fail(path, "not a safetensors file: " + std::to_string(bytes.size()) + " bytes, shorter than the 8-byte header length");
+    fail(path,
+         "not a safetensors file: " + std::to_string(bytes.size()) + " bytes, shorter than the 8-byte header length");
   const std::uint64_t header_len = read_u64_le(bytes.data());
   if (header_len > kMaxSafetensorsHeader)
     fail(path, "header length " + std::to_string(header_len) + " exceeds the format's 100 MB limit (corrupt file?)");
@@ -142,7 +142,8 @@ std::shared_ptr<const SafetensorsFile> SafetensorsFile::open(const std::filesyst
     if (sh == v.end() || !sh->is_array()) fail_tensor(path, name, "missing shape (a list of sizes)");
     std::uint64_t numel = 1;
     for (const auto& d : *sh) {
-      if (!d.is_number_unsigned()) fail_tensor(path, name, "shape entry " + json::describe_value(d) + " is not a non-negative integer");
+      if (!d.is_number_unsigned())
+        fail_tensor(path, name, "shape entry " + json::describe_value(d) + " is not a non-negative integer");
       const auto dim = d.get<std::uint64_t>();
       auto n = checked_mul(numel, dim);
       if (!n || dim > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
@@ -159,13 +160,17 @@ std::shared_ptr<const SafetensorsFile> SafetensorsFile::open(const std::filesyst
       fail_tensor(path, name, "data_offsets must be two non-negative integers [begin, end]");
     const auto begin = (*off)[0].get<std::uint64_t>();
     const auto end = (*off)[1].get<std::uint64_t>();
-    if (begin > end) fail_tensor(path, name, "data_offsets [" + std::to_string(begin) + ", " + std::to_string(end) + "] end before they begin");
+    if (begin > end)
+      fail_tensor(path, name,
+                  "data_offsets [" + std::to_string(begin) + ", " + std::to_string(end) + "] end before they begin");
     if (end > data_size)
-      fail_tensor(path, name, "data_offsets [" + std::to_string(begin) + ", " + std::to_string(end) +
-                                  "] run past the end of the data (" + std::to_string(data_size) + " bytes; truncated file?)");
+      fail_tensor(path, name,
+                  "data_offsets [" + std::to_string(begin) + ", " + std::to_string(end) +
+                      "] run past the end of the data (" + std::to_string(data_size) + " bytes; truncated file?)");
     if (end - begin != *nbytes)
-      fail_tensor(path, name, "holds " + std::to_string(end - begin) + " bytes but " + std::string(dtype_name(t.dtype)) +
-                                  " " + json::dump(*sh) + " needs " + std::to_string(*nbytes));
+      fail_tensor(path, name,
+                  "holds " + std::to_string(end - begin) + " bytes but " + std::string(dtype_name(t.dtype)) + " " +
+                      json::dump(*sh) + " needs " + std::to_string(*nbytes));
     t.begin = static_cast<std::size_t>(begin);
     t.end = static_cast<std::size_t>(end);
     out->tensors_.push_back(std::move(t));
@@ -180,8 +185,9 @@ std::shared_ptr<const SafetensorsFile> SafetensorsFile::open(const std::filesyst
   for (const auto& cur : out->tensors_) {
     if (cur.begin == cur.end) continue;
     if (furthest && cur.begin < furthest->end)
-      fail_tensor(path, cur.name, "overlaps tensor \"" + furthest->name + "\" (bytes " + std::to_string(cur.begin) + ".." +
-                                      std::to_string(std::min(cur.end, furthest->end)) + " of the data)");
+      fail_tensor(path, cur.name,
+                  "overlaps tensor \"" + furthest->name + "\" (bytes " + std::to_string(cur.begin) + ".." +
+                      std::to_string(std::min(cur.end, furthest->end)) + " of the data)");
     if (!furthest || cur.end > furthest->end) furthest = &cur;
   }
   for (std::size_t i = 0; i < out->tensors_.size(); ++i) out->index_.emplace(out->tensors_[i].name, i);
@@ -212,7 +218,8 @@ std::string make_header(const std::vector<TensorBytes>& tensors, const std::map<
     std::uint64_t numel = 1;
     for (auto d : t.shape) numel *= static_cast<std::uint64_t>(d);
     if (numel * dtype_size(t.dtype) != t.data.size())
-      throw Error("tensor \"" + t.name + "\": " + std::to_string(t.data.size()) + " bytes do not match its dtype and shape");
+      throw Error("tensor \"" + t.name + "\": " + std::to_string(t.data.size()) +
+                  " bytes do not match its dtype and shape");
     if (header.contains(t.name)) throw Error("tensor \"" + t.name + "\" is listed twice");
     header[t.name] = {{"dtype", std::string(dtype_name(t.dtype))},
                       {"shape", t.shape},
@@ -230,7 +237,8 @@ std::string make_header(const std::vector<TensorBytes>& tensors, const std::map<
 
 }  // namespace
 
-std::string encode_safetensors(const std::vector<TensorBytes>& tensors, const std::map<std::string, std::string>& metadata) {
+std::string encode_safetensors(const std::vector<TensorBytes>& tensors,
+                               const std::map<std::string, std::string>& metadata) {
   std::string out = make_header(tensors, metadata);
   for (const auto& t : tensors) out.append(reinterpret_cast<const char*>(t.data.data()), t.data.size());
   return out;

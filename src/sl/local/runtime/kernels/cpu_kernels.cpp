@@ -3,7 +3,6 @@
 // the AVX-512, AVX2 and baseline builds give the same bits; SL_CPU_KERNELS picks the build.
 // Nothing here relies on infinities or NaNs.
 #include "cpu_kernels.hpp"
-#include "simd.hpp"
 
 #include <ATen/Parallel.h>
 
@@ -11,6 +10,7 @@
 #include <cmath>
 #include <vector>
 
+#include "simd.hpp"
 #include "sl/core/env.hpp"
 #include "sl/core/error.hpp"
 
@@ -225,7 +225,8 @@ void rotary(float* x, std::int64_t rows, std::int64_t row_stride, std::int64_t h
 }
 
 void silu_mul(const float* gate, const float* up, float* out, std::int64_t n) {
-  at::parallel_for(0, n, 4096, [&](std::int64_t b, std::int64_t e) { dispatch([&] { silu_mul_range(gate, up, out, b, e); }); });
+  at::parallel_for(0, n, 4096,
+                   [&](std::int64_t b, std::int64_t e) { dispatch([&] { silu_mul_range(gate, up, out, b, e); }); });
 }
 
 void cached_attention(const float* q, const float* k, const float* v, float* k_cache, float* v_cache, float* out,

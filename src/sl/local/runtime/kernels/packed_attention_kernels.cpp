@@ -4,13 +4,14 @@
 // task whose writes are disjoint from every other task's, so results do not depend on the
 // thread count.
 #include "packed_attention_kernels.hpp"
-#include "simd.hpp"
 
 #include <ATen/Parallel.h>
 
 #include <algorithm>
 #include <cmath>
 #include <vector>
+
+#include "simd.hpp"
 
 namespace sl::local::train_kernels {
 
@@ -65,8 +66,8 @@ void attend_row(const float* qt, const float* k, const float* v, float* o, float
 }
 
 // Gradients of one query row t of one head (p: scratch of t + 1 floats).
-void attend_row_backward(const float* qt, const float* k, const float* v, const float* ot, const float* dot_,
-                         float lse, float* dqt, float* dk, float* dv, float* p, std::int64_t t, std::int64_t kv_stride,
+void attend_row_backward(const float* qt, const float* k, const float* v, const float* ot, const float* dot_, float lse,
+                         float* dqt, float* dk, float* dv, float* p, std::int64_t t, std::int64_t kv_stride,
                          std::int64_t d, float scale) {
   const float delta = dot(dot_, ot, d);  // sum_j p_j dp_j
   for (std::int64_t j = 0; j <= t; ++j) p[j] = scale * dot(qt, k + j * kv_stride, d);

@@ -3,11 +3,11 @@
 // each: which one runs is a speed choice (SL_CPU_KERNELS), never a numerical one.
 //
 // How the bits stay the same: the kernels compute on 16-lane vectors (two 8-lane GCC vector
-// extensions: two AVX registers, or four SSE ones) with only element-wise IEEE operations; a reduction keeps 16 running sums, one per lane, and adds them in a fixed tree at
-// the end; a row's last partial vector is padded with a neutral value. The kernel files are
-// compiled without -ffast-math and with -ffp-contract=off, so the compiler may neither reorder
-// a sum nor fuse a multiply and an add (the baseline has no FMA). exp is computed here, not by
-// libm's vector variants, which differ between instruction sets.
+// extensions: two AVX registers, or four SSE ones) with only element-wise IEEE operations; a reduction keeps 16 running
+// sums, one per lane, and adds them in a fixed tree at the end; a row's last partial vector is padded with a neutral
+// value. The kernel files are compiled without -ffast-math and with -ffp-contract=off, so the compiler may neither
+// reorder a sum nor fuse a multiply and an add (the baseline has no FMA). exp is computed here, not by libm's vector
+// variants, which differ between instruction sets.
 //
 // Files that include this header compile with -Wno-psabi: the 16-lane types pass only between
 // inlined functions, so GCC's note that passing them by value differs between instruction sets
@@ -146,11 +146,11 @@ SL_SIMD_INLINE V exp(V x) {
   const auto underflow = x < lo;
   x = select(underflow, lo, x);
   x = select(x > hi, hi, x);
-  const V shifter = V{} + 12582912.0f;            // 1.5 * 2^23: adding it rounds to an integer
+  const V shifter = V{} + 12582912.0f;             // 1.5 * 2^23: adding it rounds to an integer
   const V t = x * 1.44269504088896341f + shifter;  // x / ln2 rounded, n = t - shifter
   const V n = t - shifter;
-  V r = x - n * 0.693359375f;                      // ln2_hi: 9 significant bits
-  r = r - n * -2.12194440054690583e-4f;            // ln2_lo = ln2 - ln2_hi
+  V r = x - n * 0.693359375f;            // ln2_hi: 9 significant bits
+  r = r - n * -2.12194440054690583e-4f;  // ln2_lo = ln2 - ln2_hi
   V p = V{} + 1.0f / 5040;
   p = p * r + 1.0f / 720;
   p = p * r + 1.0f / 120;

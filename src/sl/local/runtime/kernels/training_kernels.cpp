@@ -4,10 +4,11 @@
 // infinities or NaNs: masked maxima use a large finite sentinel. Each result is a fixed function
 // of the inputs, so training is bitwise reproducible on any x86-64 CPU.
 #include "training_kernels.hpp"
-#include "simd.hpp"
 
 #include <cmath>
 #include <vector>
+
+#include "simd.hpp"
 
 namespace sl::local::train_kernels {
 

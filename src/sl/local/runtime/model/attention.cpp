@@ -35,7 +35,8 @@ void KvCache::reserve(std::int64_t length) {
 void KvCache::move_slot(std::int64_t from, std::int64_t to, std::int64_t length) {
   if (from == to || length <= 0) return;
   for (std::size_t l = 0; l < k_.size(); ++l) {
-    for (auto* t : {&k_[l], &v_[l]}) t->select(0, to).narrow(1, 0, length).copy_(t->select(0, from).narrow(1, 0, length));
+    for (auto* t : {&k_[l], &v_[l]})
+      t->select(0, to).narrow(1, 0, length).copy_(t->select(0, from).narrow(1, 0, length));
   }
 }
 
@@ -56,10 +57,10 @@ ForwardBatch::ForwardBatch(std::vector<SequenceChunk> sequences, KvCache* cache,
     tokens_ += s.count;
     last_rows.push_back(tokens_ - 1);
     if (s.adapter > 0) {
-      if (!adapter_rows_.empty() && adapter_rows_.back().adapter == s.adapter && adapter_rows_.back().end == row_offsets_.back())
+      if (!adapter_rows_.empty() && adapter_rows_.back().adapter == s.adapter &&
+          adapter_rows_.back().end == row_offsets_.back())
         adapter_rows_.back().end = tokens_;
-      else
-        adapter_rows_.push_back({s.adapter, row_offsets_.back(), tokens_});
+      else adapter_rows_.push_back({s.adapter, row_offsets_.back(), tokens_});
     }
   }
   if (cache_) {
@@ -119,7 +120,8 @@ void ForwardBatch::build_groups() const {
     }
     if (g.padded) g.pad_index = to_device(pad_index);
     auto lim = to_device(limit).view({n, 1, 1, tq, 1});
-    auto key_pos = torch::arange(keys, torch::TensorOptions().dtype(torch::kInt64).device(device_.device)).view({1, 1, 1, 1, keys});
+    auto key_pos = torch::arange(keys, torch::TensorOptions().dtype(torch::kInt64).device(device_.device))
+                       .view({1, 1, 1, 1, keys});
     g.mask = torch::zeros({n, 1, 1, tq, keys}, device_.options())
                  .masked_fill_(key_pos > lim, -std::numeric_limits<float>::infinity());
     if (cache_) {
@@ -140,10 +142,11 @@ torch::Tensor ForwardBatch::attend(const torch::Tensor& q, const torch::Tensor& 
   if (cache_ && use_cpu_kernels(q) && q.is_contiguous() && k.is_contiguous() && v.is_contiguous() &&
       cache_->keys(layer).is_contiguous()) {
     auto out = torch::empty({tokens_, q.size(1) * q.size(2)}, q.options());
-    cpu::cached_attention(q.data_ptr<float>(), k.data_ptr<float>(), v.data_ptr<float>(), cache_->keys(layer).data_ptr<float>(),
-                          cache_->values(layer).data_ptr<float>(), out.data_ptr<float>(),
-                          {host_slots_.data(), host_positions_.data()}, tokens_, q.size(1), k.size(1), q.size(2),
-                          cache_->capacity(), static_cast<float>(1.0 / std::sqrt(static_cast<double>(q.size(2)))));
+    cpu::cached_attention(q.data_ptr<float>(), k.data_ptr<float>(), v.data_ptr<float>(),
+                          cache_->keys(layer).data_ptr<float>(), cache_->values(layer).data_ptr<float>(),
+                          out.data_ptr<float>(), {host_slots_.data(), host_positions_.data()}, tokens_, q.size(1),
+                          k.size(1), q.size(2), cache_->capacity(),
+                          static_cast<float>(1.0 / std::sqrt(static_cast<double>(q.size(2)))));
     return out;
   }
   if (!cache_ && torch::GradMode::is_enabled() && q.is_cpu() && q.scalar_type() == torch::kFloat32) {
@@ -194,7 +197,9 @@ torch::Tensor ForwardBatch::attend_group(const Group& g, const torch::Tensor& q,
   }
 
   // Query head h uses kv head h / group (grouped-query attention, as repeat_kv in transformers).
-  auto queries = pad(q).view({n, g.tq, kv_heads, group, head_dim}).permute({0, 2, 3, 1, 4})
+  auto queries = pad(q)
+                     .view({n, g.tq, kv_heads, group, head_dim})
+                     .permute({0, 2, 3, 1, 4})
                      .reshape({n, kv_heads, group * g.tq, head_dim});
   auto scores = torch::matmul(queries, keys.transpose(-1, -2)) * (1.0 / std::sqrt(static_cast<double>(head_dim)));
   scores = scores.view({n, kv_heads, group, g.tq, g.keys}) + g.mask;  // [n, kvh, group, tq, keys]

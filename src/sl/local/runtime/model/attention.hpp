@@ -20,7 +20,8 @@ namespace sl::local {
 // Capacity grows on demand (doubling, so a long generation copies the cache O(log n) times).
 class KvCache {
  public:
-  KvCache(std::int64_t layers, std::int64_t slots, std::int64_t kv_heads, std::int64_t head_dim, const ComputeDevice& device);
+  KvCache(std::int64_t layers, std::int64_t slots, std::int64_t kv_heads, std::int64_t head_dim,
+          const ComputeDevice& device);
 
   std::int64_t slots() const { return slots_; }
   std::int64_t capacity() const { return capacity_; }
@@ -70,7 +71,8 @@ class ForwardBatch {
 
   // Causal grouped-query attention. q: [N, heads, head_dim]; k, v: [N, kv_heads, head_dim]
   // (after RoPE). Stores k and v in the cache (when there is one). Returns [N, heads * head_dim].
-  torch::Tensor attend(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, std::int64_t layer) const;
+  torch::Tensor attend(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                       std::int64_t layer) const;
 
  private:
   // Sequences [seq_begin, seq_end) attended together, padded to `tq` queries and `keys` keys.
@@ -78,11 +80,11 @@ class ForwardBatch {
     std::int64_t seq_begin = 0, seq_end = 0;
     std::int64_t row_begin = 0, row_end = 0;
     std::int64_t tq = 0, keys = 0;
-    bool padded = false;            // some sequence has fewer than tq new tokens
-    torch::Tensor pad_index;        // [rows] row of each packed token in the padded [B * tq] layout
-    torch::Tensor mask;             // [B, 1, 1, tq, keys] additive: 0 allowed, -inf masked
-    std::int64_t slot_begin = -1;   // slots are slot_begin.. consecutively (else -1)
-    torch::Tensor slots;            // [B] int64 when not consecutive
+    bool padded = false;           // some sequence has fewer than tq new tokens
+    torch::Tensor pad_index;       // [rows] row of each packed token in the padded [B * tq] layout
+    torch::Tensor mask;            // [B, 1, 1, tq, keys] additive: 0 allowed, -inf masked
+    std::int64_t slot_begin = -1;  // slots are slot_begin.. consecutively (else -1)
+    torch::Tensor slots;           // [B] int64 when not consecutive
   };
 
   // The padded groups (and their masks) of the generic path, built on first use.
@@ -97,7 +99,7 @@ class ForwardBatch {
   std::vector<std::int64_t> row_offsets_;  // packed row of each sequence's first new token
   torch::Tensor positions_, last_rows_;
   std::vector<std::int64_t> host_slots_, host_positions_;  // [N] where each new k/v goes in the cache
-  mutable torch::Tensor write_slots_, write_positions_;   // the same on the device (generic path)
+  mutable torch::Tensor write_slots_, write_positions_;    // the same on the device (generic path)
   std::vector<AdapterRows> adapter_rows_;
   mutable std::vector<Group> groups_;
 };

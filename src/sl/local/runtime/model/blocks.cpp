@@ -77,20 +77,22 @@ torch::Tensor self_attention(const torch::Tensor& x, const AttentionWeights& w, 
                              const ModelConfig& config, std::int64_t layer, const ForwardBatch& batch) {
   const auto& rows = batch.adapter_rows();
   const std::int64_t n = x.size(0);
-  auto q = w.q_proj(x, rows).view({n, config.num_attention_heads, config.head_dim});   // [N, heads, d]
+  auto q = w.q_proj(x, rows).view({n, config.num_attention_heads, config.head_dim});  // [N, heads, d]
   auto k = w.k_proj(x, rows).view({n, config.num_key_value_heads, config.head_dim});  // [N, kv_heads, d]
   auto v = w.v_proj(x, rows).view({n, config.num_key_value_heads, config.head_dim});  // [N, kv_heads, d]
   if (use_cpu_kernels(q) && q.is_contiguous() && k.is_contiguous() && rope.cos.is_contiguous()) {
     // q and k are fresh outputs of their projections: rotate them in place.
     const auto d = config.head_dim;
-    cpu::rotary(q.data_ptr<float>(), n, q.size(1) * d, q.size(1), d, rope.cos.data_ptr<float>(), rope.sin.data_ptr<float>());
-    cpu::rotary(k.data_ptr<float>(), n, k.size(1) * d, k.size(1), d, rope.cos.data_ptr<float>(), rope.sin.data_ptr<float>());
+    cpu::rotary(q.data_ptr<float>(), n, q.size(1) * d, q.size(1), d, rope.cos.data_ptr<float>(),
+                rope.sin.data_ptr<float>());
+    cpu::rotary(k.data_ptr<float>(), n, k.size(1) * d, k.size(1), d, rope.cos.data_ptr<float>(),
+                rope.sin.data_ptr<float>());
   } else {
     q = apply_rotary(q, rope);
     k = apply_rotary(k, rope);
   }
   auto out = batch.attend(q, k, v, layer);  // [N, heads * d]
-  return w.o_proj(out, rows);              // [N, hidden]
+  return w.o_proj(out, rows);               // [N, hidden]
 }
 
 torch::Tensor swiglu_mlp(const torch::Tensor& x, const MlpWeights& w, const ForwardBatch& batch) {

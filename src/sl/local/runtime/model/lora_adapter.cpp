@@ -39,7 +39,8 @@ LoraAdapterConfig LoraAdapterConfig::from_file(const fs::path& path) {
   if (has("bias")) l.bias = json::decode<std::string>(at("bias"));
   if (l.bias != "none") unsupported("bias", "\"" + l.bias + "\"");
   if (has("lora_dropout")) l.lora_dropout = json::decode<double>(at("lora_dropout"));
-  if (has("base_model_name_or_path")) c.base_model_name_or_path = json::decode<std::string>(at("base_model_name_or_path"));
+  if (has("base_model_name_or_path"))
+    c.base_model_name_or_path = json::decode<std::string>(at("base_model_name_or_path"));
   if (has("use_dora") && json::decode<bool>(at("use_dora"))) unsupported("use_dora", "DoRA");
   if (has("fan_in_fan_out") && json::decode<bool>(at("fan_in_fan_out"))) unsupported("fan_in_fan_out", "true");
   for (const char* key : {"rank_pattern", "alpha_pattern"})
@@ -74,10 +75,13 @@ void attach_lora_adapter(CausalLM& model, const fs::path& dir, int index) {
   if (!fs::is_directory(dir, ec)) throw UsageError("LoRA adapter folder " + dir.string() + " does not exist");
   const fs::path config_path = dir / "adapter_config.json";
   const fs::path weights_path = dir / "adapter_model.safetensors";
-  if (!fs::exists(config_path, ec)) throw UsageError(dir.string() + ": adapter_config.json is missing (not a PEFT LoRA adapter?)");
+  if (!fs::exists(config_path, ec))
+    throw UsageError(dir.string() + ": adapter_config.json is missing (not a PEFT LoRA adapter?)");
   if (!fs::exists(weights_path, ec))
     throw UsageError(dir.string() + ": adapter_model.safetensors is missing" +
-                     (fs::exists(dir / "adapter_model.bin", ec) ? " (adapter_model.bin is not supported: save with safetensors)" : ""));
+                     (fs::exists(dir / "adapter_model.bin", ec)
+                          ? " (adapter_model.bin is not supported: save with safetensors)"
+                          : ""));
   const LoraAdapterConfig config = LoraAdapterConfig::from_file(config_path);
   auto file = SafetensorsFile::open(weights_path);
 
@@ -88,13 +92,13 @@ void attach_lora_adapter(CausalLM& model, const fs::path& dir, int index) {
     const TensorInfo* a = file->find(a_name);
     const TensorInfo* b = file->find(b_name);
     if (!a && !b) continue;
-    if (!a || !b)
-      throw UsageError(weights_path.string() + ": " + module + " has only one of lora_A and lora_B");
+    if (!a || !b) throw UsageError(weights_path.string() + ": " + module + " has only one of lora_A and lora_B");
     const std::vector<std::int64_t> a_shape{config.lora.r, projection->in_features()};
     const std::vector<std::int64_t> b_shape{projection->out_features(), config.lora.r};
     if (a->shape != a_shape || b->shape != b_shape)
-      throw UsageError(weights_path.string() + ": " + module + ": lora_A/lora_B shapes do not match r = " +
-                       std::to_string(config.lora.r) + " and the base model's " + std::to_string(projection->out_features()) + "x" +
+      throw UsageError(weights_path.string() + ": " + module +
+                       ": lora_A/lora_B shapes do not match r = " + std::to_string(config.lora.r) +
+                       " and the base model's " + std::to_string(projection->out_features()) + "x" +
                        std::to_string(projection->in_features()) + " projection");
     LoraDelta delta;
     delta.a = tensor_from_safetensors(*file, *a, model.device());
@@ -108,9 +112,9 @@ void attach_lora_adapter(CausalLM& model, const fs::path& dir, int index) {
   }
   for (const auto& t : file->tensors()) {
     if (used.count(t.name)) continue;
-    throw UsageError(weights_path.string() + ": tensor \"" + t.name +
-                     "\" does not belong to a projection of this " + model.config().architecture +
-                     " (q/k/v/o_proj, gate/up/down_proj of layers 0.." + std::to_string(model.config().num_hidden_layers - 1) + ")");
+    throw UsageError(weights_path.string() + ": tensor \"" + t.name + "\" does not belong to a projection of this " +
+                     model.config().architecture + " (q/k/v/o_proj, gate/up/down_proj of layers 0.." +
+                     std::to_string(model.config().num_hidden_layers - 1) + ")");
   }
   if (attached == 0) throw UsageError(weights_path.string() + ": no LoRA weights found");
 }

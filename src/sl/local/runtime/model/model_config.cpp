@@ -48,9 +48,7 @@ class ConfigReader {
     if (!(v > 0) || !std::isfinite(v)) r.fail_expected("a positive number");
     return v;
   }
-  bool boolean_or(const char* key, bool fallback) const {
-    return has(key) ? json::decode<bool>(at(key)) : fallback;
-  }
+  bool boolean_or(const char* key, bool fallback) const { return has(key) ? json::decode<bool>(at(key)) : fallback; }
   std::string string_or(const char* key, std::string fallback) const {
     return has(key) ? json::decode<std::string>(at(key)) : fallback;
   }
@@ -89,7 +87,8 @@ std::optional<Llama3RopeScaling> read_rope_scaling(const ConfigReader& c) {
   std::string type = s.string_or("rope_type", s.string_or("type", ""));
   if (type == "default") return std::nullopt;
   if (type != "llama3")
-    throw UsageError(r.path() + ": rope scaling type \"" + type + "\" is not supported (supported: \"llama3\", \"default\")");
+    throw UsageError(r.path() + ": rope scaling type \"" + type +
+                     "\" is not supported (supported: \"llama3\", \"default\")");
   Llama3RopeScaling out;
   out.factor = s.positive_number_or("factor", out.factor);
   out.low_freq_factor = s.positive_number_or("low_freq_factor", out.low_freq_factor);

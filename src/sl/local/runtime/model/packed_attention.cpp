@@ -19,10 +19,11 @@ class PackedAttention : public torch::autograd::Function<PackedAttention> {
     const auto n = q.size(0), heads = q.size(1), d = q.size(2);
     auto out = torch::empty({n, heads, d}, q.options());
     auto lse = torch::empty({n, heads}, q.options());
-    const train_kernels::AttentionShape shape{heads, k.size(1), d, static_cast<float>(1.0 / std::sqrt(static_cast<double>(d)))};
+    const train_kernels::AttentionShape shape{heads, k.size(1), d,
+                                              static_cast<float>(1.0 / std::sqrt(static_cast<double>(d)))};
     const train_kernels::PackedSequences seqs{begins.data(), lengths.data(), static_cast<std::int64_t>(begins.size())};
-    train_kernels::packed_attention_forward(q.data_ptr<float>(), k.data_ptr<float>(), v.data_ptr<float>(), out.data_ptr<float>(),
-                                            lse.data_ptr<float>(), seqs, shape);
+    train_kernels::packed_attention_forward(q.data_ptr<float>(), k.data_ptr<float>(), v.data_ptr<float>(),
+                                            out.data_ptr<float>(), lse.data_ptr<float>(), seqs, shape);
     ctx->save_for_backward({q, k, v, out, lse});
     ctx->saved_data["begins"] = begins;
     ctx->saved_data["lengths"] = lengths;
@@ -39,9 +40,9 @@ class PackedAttention : public torch::autograd::Function<PackedAttention> {
     const train_kernels::AttentionShape shape{q.size(1), k.size(1), q.size(2),
                                               static_cast<float>(1.0 / std::sqrt(static_cast<double>(q.size(2))))};
     const train_kernels::PackedSequences seqs{begins.data(), lengths.data(), static_cast<std::int64_t>(begins.size())};
-    train_kernels::packed_attention_backward(q.data_ptr<float>(), k.data_ptr<float>(), v.data_ptr<float>(), out.data_ptr<float>(),
-                                             lse.data_ptr<float>(), dout.data_ptr<float>(), dq.data_ptr<float>(),
-                                             dk.data_ptr<float>(), dv.data_ptr<float>(), seqs, shape);
+    train_kernels::packed_attention_backward(
+        q.data_ptr<float>(), k.data_ptr<float>(), v.data_ptr<float>(), out.data_ptr<float>(), lse.data_ptr<float>(),
+        dout.data_ptr<float>(), dq.data_ptr<float>(), dk.data_ptr<float>(), dv.data_ptr<float>(), seqs, shape);
     return {dq, dk, dv, torch::Tensor(), torch::Tensor()};
   }
 };
@@ -49,7 +50,8 @@ class PackedAttention : public torch::autograd::Function<PackedAttention> {
 }  // namespace
 
 torch::Tensor packed_causal_attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
-                                      const std::vector<std::int64_t>& begins, const std::vector<std::int64_t>& lengths) {
+                                      const std::vector<std::int64_t>& begins,
+                                      const std::vector<std::int64_t>& lengths) {
   return PackedAttention::apply(q, k, v, begins, lengths);
 }
 

@@ -13,6 +13,7 @@ namespace sl::local {
 // q [N, heads, d], k and v [N, kv_heads, d]; sequence i is rows [begins[i], begins[i] +
 // lengths[i]). Returns [N, heads * d].
 torch::Tensor packed_causal_attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
-                                      const std::vector<std::int64_t>& begins, const std::vector<std::int64_t>& lengths);
+                                      const std::vector<std::int64_t>& begins,
+                                      const std::vector<std::int64_t>& lengths);
 
 }  // namespace sl::local

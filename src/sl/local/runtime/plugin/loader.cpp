@@ -62,8 +62,7 @@ Loaded load() {
       throw Error("cannot load the local runtime plugin " + path.string() + ": " + (err ? err : "unknown error"));
     }
     auto entry = reinterpret_cast<SlLocalRuntimePluginEntry>(dlsym(handle, kRuntimePluginEntry));
-    if (!entry)
-      throw Error("the local runtime plugin " + path.string() + " does not export " + kRuntimePluginEntry);
+    if (!entry) throw Error("the local runtime plugin " + path.string() + " does not export " + kRuntimePluginEntry);
     const RuntimePlugin* plugin = entry();
     if (!plugin) throw Error("the local runtime plugin " + path.string() + " returned no runtime");
     if (plugin->abi() != kRuntimePluginAbi)

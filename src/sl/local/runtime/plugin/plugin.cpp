@@ -1,8 +1,9 @@
 // The runtime plugin's entry point: the one symbol libsl_local_runtime.so exports.
+#include "sl/local/runtime/plugin/plugin.hpp"
+
 #include <torch/torch.h>
 
 #include "sl/local/runtime/generate/local_engine.hpp"
-#include "sl/local/runtime/plugin/plugin.hpp"
 #include "sl/local/runtime/train/trainer.hpp"
 
 namespace sl::local {
@@ -14,7 +15,9 @@ class TorchRuntimePlugin final : public RuntimePlugin {
   std::string describe() const override {
     return std::string("libtorch ") + TORCH_VERSION + " (CUDA: " + (torch::cuda::is_available() ? "yes" : "no") + ")";
   }
-  std::unique_ptr<Engine> load_engine(const EngineOptions& options) const override { return load_local_engine(options); }
+  std::unique_ptr<Engine> load_engine(const EngineOptions& options) const override {
+    return load_local_engine(options);
+  }
   TrainingResult train(const TrainingJob& job, const std::vector<TrainingExample>& examples,
                        const TrainingHooks& hooks) const override {
     return train_model(job, examples, hooks);

@@ -11,7 +11,9 @@ namespace {
 
 // Rows per chunk: about 4 MB of logits (fits in L2 + L3 here; measured no slower than 16 MB,
 // and memory stays flat).
-std::int64_t chunk_rows(std::int64_t vocab) { return std::clamp<std::int64_t>((std::int64_t{1} << 20) / vocab, 16, 4096); }
+std::int64_t chunk_rows(std::int64_t vocab) {
+  return std::clamp<std::int64_t>((std::int64_t{1} << 20) / vocab, 16, 4096);
+}
 
 }  // namespace
 
@@ -23,7 +25,8 @@ LossSums LmHeadLoss::run(const torch::Tensor& h, const torch::Tensor& head, cons
     throw Error("the training loss runs on float32 CPU tensors");
   const std::int64_t rows = h.size(0), vocab = head.size(0);
   if (targets.rows() != rows) throw Error("loss targets do not match the loss rows");
-  if (!allowed_.empty() && static_cast<std::int64_t>(allowed_.size()) != vocab) throw Error("kl token mask has the wrong size");
+  if (!allowed_.empty() && static_cast<std::int64_t>(allowed_.size()) != vocab)
+    throw Error("kl token mask has the wrong size");
   const auto x = h.contiguous();
   const auto w = head.detach().contiguous();
   dh = torch::empty_like(x);
@@ -38,11 +41,12 @@ LossSums LmHeadLoss::run(const torch::Tensor& h, const torch::Tensor& head, cons
     at::mm_out(g, hc, w.t());
     float* gp = g.data_ptr<float>();
     if (targets.soft()) {
-      sums.loss += train_kernels::topk_kl(gp, n, vocab, allowed_.empty() ? nullptr : allowed_.data(), targets.offsets.data() + r0,
-                                          targets.ids.data(), targets.logprobs.data(), static_cast<float>(scale),
-                                          &sums.empty_rows);
+      sums.loss += train_kernels::topk_kl(gp, n, vocab, allowed_.empty() ? nullptr : allowed_.data(),
+                                          targets.offsets.data() + r0, targets.ids.data(), targets.logprobs.data(),
+                                          static_cast<float>(scale), &sums.empty_rows);
     } else {
-      sums.loss += train_kernels::softmax_cross_entropy(gp, n, vocab, targets.token.data() + r0, static_cast<float>(scale));
+      sums.loss +=
+          train_kernels::softmax_cross_entropy(gp, n, vocab, targets.token.data() + r0, static_cast<float>(scale));
     }
     auto dhc = dh.narrow(0, r0, n);
     at::mm_out(dhc, g, w);

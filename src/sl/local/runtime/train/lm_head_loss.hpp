@@ -21,12 +21,14 @@ struct LossTargets {
   std::vector<float> logprobs;
 
   bool soft() const { return !offsets.empty(); }
-  std::int64_t rows() const { return soft() ? static_cast<std::int64_t>(offsets.size()) - 1 : static_cast<std::int64_t>(token.size()); }
+  std::int64_t rows() const {
+    return soft() ? static_cast<std::int64_t>(offsets.size()) - 1 : static_cast<std::int64_t>(token.size());
+  }
   void clear() { token.clear(), offsets.clear(), ids.clear(), logprobs.clear(); }
 };
 
 struct LossSums {
-  double loss = 0;             // sum of the rows' losses
+  double loss = 0;              // sum of the rows' losses
   std::int64_t empty_rows = 0;  // kl_topk rows whose teacher had no allowed token
 };
 
@@ -37,8 +39,8 @@ class LmHeadLoss {
 
   // h: [rows, hidden] float32 CPU, no grad; head: [vocab, hidden]. Writes dh ([rows, hidden],
   // d(scale * sum of losses)/dh) and, when head_grad is defined, adds d(...)/dW to it.
-  LossSums run(const torch::Tensor& h, const torch::Tensor& head, const LossTargets& targets, double scale, torch::Tensor& dh,
-               const torch::Tensor& head_grad);
+  LossSums run(const torch::Tensor& h, const torch::Tensor& head, const LossTargets& targets, double scale,
+               torch::Tensor& dh, const torch::Tensor& head_grad);
 
  private:
   std::vector<float> allowed_;

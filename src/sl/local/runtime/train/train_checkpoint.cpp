@@ -41,13 +41,15 @@ TrainCheckpointInfo load_train_checkpoint(const std::filesystem::path& path, con
   const auto& meta = file->metadata();
   auto field = [&](const char* key) -> std::string {
     auto it = meta.find(key);
-    if (it == meta.end()) throw UsageError(path.string() + ": not a training checkpoint (no \"" + key + "\" in its metadata)");
+    if (it == meta.end())
+      throw UsageError(path.string() + ": not a training checkpoint (no \"" + key + "\" in its metadata)");
     return it->second;
   };
   if (field("format") == kOlderFormat)
     throw UsageError(path.string() + ": a checkpoint of an older version of this toolkit (" + kOlderFormat +
                      "), which this version cannot match to its job; delete it to start the run over");
-  if (field("format") != kFormat) throw UsageError(path.string() + ": unknown checkpoint format \"" + field("format") + "\"");
+  if (field("format") != kFormat)
+    throw UsageError(path.string() + ": unknown checkpoint format \"" + field("format") + "\"");
   TrainCheckpointInfo info;
   try {
     info.step = std::stoll(field("step"));
@@ -57,17 +59,20 @@ TrainCheckpointInfo load_train_checkpoint(const std::filesystem::path& path, con
   }
   info.fingerprint = field("fingerprint");
   if (info.fingerprint != expected.fingerprint)
-    throw UsageError(path.string() + ": this checkpoint belongs to another job (different settings or data); delete it to "
+    throw UsageError(path.string() +
+                     ": this checkpoint belongs to another job (different settings or data); delete it to "
                      "start over, or resume with the job that wrote it");
   if (info.total_steps != expected.total_steps || info.step < 0 || info.step > info.total_steps)
-    throw UsageError(path.string() + ": checkpoint at step " + std::to_string(info.step) + " of " + std::to_string(info.total_steps) +
-                     " does not fit this run of " + std::to_string(expected.total_steps) + " steps");
+    throw UsageError(path.string() + ": checkpoint at step " + std::to_string(info.step) + " of " +
+                     std::to_string(info.total_steps) + " does not fit this run of " +
+                     std::to_string(expected.total_steps) + " steps");
   const ComputeDevice cpu{};
   auto read_into = [&](const std::string& name, torch::Tensor& target) {
     const TensorInfo* t = file->find(name);
     if (!t) throw UsageError(path.string() + ": tensor \"" + name + "\" is missing (a checkpoint of another model?)");
     if (t->dtype != DType::F32 || t->shape != std::vector<std::int64_t>(target.sizes().begin(), target.sizes().end()))
-      throw UsageError(path.string() + ": tensor \"" + name + "\" does not match this run's shape (a checkpoint of another model?)");
+      throw UsageError(path.string() + ": tensor \"" + name +
+                       "\" does not match this run's shape (a checkpoint of another model?)");
     torch::NoGradGuard no_grad;
     target.copy_(tensor_from_safetensors(*file, *t, cpu));
   };
@@ -77,7 +82,8 @@ TrainCheckpointInfo load_train_checkpoint(const std::filesystem::path& path, con
     read_into("adam_v/" + params[i].name, adam_v[i]);
   }
   if (file->tensors().size() != params.size() * 3)
-    throw UsageError(path.string() + ": the checkpoint holds tensors this run does not train (a checkpoint of another model?)");
+    throw UsageError(path.string() +
+                     ": the checkpoint holds tensors this run does not train (a checkpoint of another model?)");
   return info;
 }
 

@@ -29,7 +29,8 @@ std::int64_t TrainState::resume(const CheckpointSettings& checkpoint, const Trai
   std::error_code ec;
   if (!checkpoint.path.empty() && fs::exists(checkpoint.path, ec)) {
     if (!checkpoint.resume)
-      throw UsageError(checkpoint.path.string() + " holds a checkpoint of an unfinished run; resume it, or delete it to start over");
+      throw UsageError(checkpoint.path.string() +
+                       " holds a checkpoint of an unfinished run; resume it, or delete it to start over");
     start = load_train_checkpoint(checkpoint.path, expected, params_, adam_m_, adam_v_).step;
     spdlog::info("resuming from step {} of {} ({})", start, expected.total_steps, checkpoint.path.string());
   }
@@ -47,7 +48,8 @@ void TrainState::zero_grad() {
 
 double TrainState::grad_norm() const {
   double sq = 0;
-  for (const auto& p : params_) sq += train_kernels::sum_of_squares(p.tensor.grad().data_ptr<float>(), p.tensor.numel());
+  for (const auto& p : params_)
+    sq += train_kernels::sum_of_squares(p.tensor.grad().data_ptr<float>(), p.tensor.numel());
   return std::sqrt(sq);
 }
 
@@ -63,8 +65,8 @@ void TrainState::adamw_update(const OptimizerSettings& o, double lr, double clip
                                static_cast<float>(clip),
                                static_cast<float>(1 - std::pow(o.adam_beta1, t)),
                                static_cast<float>(1 - std::pow(o.adam_beta2, t))};
-    train_kernels::adamw_update(p.tensor.data_ptr<float>(), p.tensor.grad().data_ptr<float>(), adam_m_[i].data_ptr<float>(),
-                                adam_v_[i].data_ptr<float>(), p.tensor.numel(), a);
+    train_kernels::adamw_update(p.tensor.data_ptr<float>(), p.tensor.grad().data_ptr<float>(),
+                                adam_m_[i].data_ptr<float>(), adam_v_[i].data_ptr<float>(), p.tensor.numel(), a);
   }
 }
 

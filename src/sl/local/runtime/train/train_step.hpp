@@ -36,8 +36,8 @@ struct StepOutcome {
 class OptimizerStep {
  public:
   // The model's adapter 1 is the LoRA being trained (job.lora), else every weight trains.
-  OptimizerStep(CausalLM& model, TrainState& state, LmHeadLoss& loss, const TrainingJob& job, const ComputeDevice& device,
-                std::int64_t total_steps);
+  OptimizerStep(CausalLM& model, TrainState& state, LmHeadLoss& loss, const TrainingJob& job,
+                const ComputeDevice& device, std::int64_t total_steps);
 
   // Step `step` (0-based): `passes` are its batches in order, `loss_tokens` the loss tokens
   // they hold together (each token's loss weighs 1 / loss_tokens).

@@ -64,7 +64,8 @@ std::vector<TrainableTensor> attach_trainable_lora(CausalLM& model, const LoraSe
     bool found = false;
     for (const auto& [name, p] : projections) found = found || matches_target(name, target);
     if (!found)
-      throw UsageError("LoRA target module \"" + target + "\" is not a projection of this " + model.config().architecture +
+      throw UsageError("LoRA target module \"" + target + "\" is not a projection of this " +
+                       model.config().architecture +
                        " (it has q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj)");
   }
   const double scale = s.scale();
@@ -105,7 +106,8 @@ std::vector<TrainableTensor> make_all_weights_trainable(CausalLM& model) {
   return out;
 }
 
-void save_peft_adapter(const fs::path& dir, const CausalLM& model, const LoraSettings& s, const std::string& base_model_name) {
+void save_peft_adapter(const fs::path& dir, const CausalLM& model, const LoraSettings& s,
+                       const std::string& base_model_name) {
   LoraAdapterConfig config{s, base_model_name};
   std::vector<std::pair<std::string, torch::Tensor>> tensors;
   for (const auto& [name, proj] : const_cast<CausalLM&>(model).projections()) {
@@ -129,14 +131,15 @@ std::vector<std::pair<std::string, torch::Tensor>> merged_weights(const CausalLM
     auto it = deltas.find(name);
     if (it == deltas.end()) continue;
     const LoraDelta& d = *it->second;
-    t = t.detach().to(torch::kFloat32) + d.scale * torch::mm(d.b.detach().to(torch::kFloat32), d.a.detach().to(torch::kFloat32));
+    t = t.detach().to(torch::kFloat32) +
+        d.scale * torch::mm(d.b.detach().to(torch::kFloat32), d.a.detach().to(torch::kFloat32));
   }
   return weights;
 }
 
 void copy_tokenizer_files(const fs::path& from, const fs::path& to) {
-  static const char* const kFiles[] = {"tokenizer.json",       "tokenizer_config.json", "special_tokens_map.json",
-                                       "chat_template.jinja",  "generation_config.json", "vocab.json",
+  static const char* const kFiles[] = {"tokenizer.json",      "tokenizer_config.json",  "special_tokens_map.json",
+                                       "chat_template.jinja", "generation_config.json", "vocab.json",
                                        "merges.txt"};
   std::error_code ec;
   for (const char* name : kFiles) {

@@ -15,7 +15,7 @@
 namespace sl::local {
 
 struct TrainableTensor {
-  std::string name;  // checkpoint name: "model.layers.0.self_attn.q_proj.lora_A" / a weight's name
+  std::string name;      // checkpoint name: "model.layers.0.self_attn.q_proj.lora_A" / a weight's name
   torch::Tensor tensor;  // requires_grad, owns its memory
   bool weight_decay = true;
 };

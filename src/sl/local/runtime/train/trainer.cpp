@@ -40,7 +40,8 @@ std::string example_error(std::size_t i, const std::string& what) {
 void validate_settings(const TrainingJob& job) {
   const auto& s = job.settings;
   const auto& o = s.optimizer;
-  if (s.loss != "sft" && s.loss != "kl_topk") throw UsageError("loss \"" + s.loss + "\" is not supported (sft, kl_topk)");
+  if (s.loss != "sft" && s.loss != "kl_topk")
+    throw UsageError("loss \"" + s.loss + "\" is not supported (sft, kl_topk)");
   if (!(o.lr >= 0) || !std::isfinite(o.lr)) throw UsageError("lr must be a non-negative number");
   if (o.warmup_steps < 0) throw UsageError("warmup_steps must be >= 0");
   if (!(o.min_lr_ratio >= 0 && o.min_lr_ratio <= 1)) throw UsageError("min_lr_ratio must be in [0, 1]");
@@ -72,29 +73,33 @@ void validate_examples(const std::vector<TrainingExample>& examples, const Train
     std::size_t loss_positions = 0;
     for (std::size_t t = 0; t < e.ids.size(); ++t) {
       if (e.ids[t] < 0 || e.ids[t] >= vocab)
-        throw UsageError(example_error(i, "token id " + std::to_string(e.ids[t]) + " is outside the model's vocabulary of " +
-                                              std::to_string(vocab)));
+        throw UsageError(example_error(i, "token id " + std::to_string(e.ids[t]) +
+                                              " is outside the model's vocabulary of " + std::to_string(vocab)));
       if (e.loss_mask[t] > 1) throw UsageError(example_error(i, "loss_mask values must be 0 or 1"));
       loss_positions += e.loss_mask[t];
     }
     if (loss_positions == 0) throw UsageError(example_error(i, "no token carries loss (loss_mask is all 0)"));
     if (kl && e.soft_targets.empty())
-      throw UsageError(example_error(i, "loss kl_topk needs the teacher's log-probabilities (soft_targets) of every example"));
+      throw UsageError(
+          example_error(i, "loss kl_topk needs the teacher's log-probabilities (soft_targets) of every example"));
     if (!e.soft_targets.empty() && e.soft_targets.size() != loss_positions)
       throw UsageError(example_error(i, std::to_string(e.soft_targets.size()) + " soft targets for " +
                                             std::to_string(loss_positions) + " loss positions"));
     for (const auto& t : e.soft_targets) {
-      if (t.ids.size() != t.logprobs.size()) throw UsageError(example_error(i, "a soft target has ids and logprobs of different lengths"));
+      if (t.ids.size() != t.logprobs.size())
+        throw UsageError(example_error(i, "a soft target has ids and logprobs of different lengths"));
       for (std::size_t k = 0; k < t.ids.size(); ++k) {
         if (t.ids[k] < 0 || t.ids[k] >= vocab)
-          throw UsageError(example_error(i, "soft target id " + std::to_string(t.ids[k]) + " is outside the vocabulary"));
+          throw UsageError(
+              example_error(i, "soft target id " + std::to_string(t.ids[k]) + " is outside the vocabulary"));
         if (!std::isfinite(t.logprobs[k]) && !(t.logprobs[k] < 0))
           throw UsageError(example_error(i, "soft target log-probabilities must be finite numbers or -inf"));
       }
     }
   }
   for (auto id : s.kl_token_ids)
-    if (id < 0 || id >= vocab) throw UsageError("kl token id " + std::to_string(id) + " is outside the model's vocabulary");
+    if (id < 0 || id >= vocab)
+      throw UsageError("kl token id " + std::to_string(id) + " is outside the model's vocabulary");
 }
 
 std::unique_ptr<CausalLM> load_model(const ModelSource& source, const ComputeDevice& device, std::string& config_json,
@@ -102,7 +107,8 @@ std::unique_ptr<CausalLM> load_model(const ModelSource& source, const ComputeDev
   if (source.random_init) {
     const auto& init = *source.random_init;
     config_json = init.config_json;
-    const ModelConfig config = ModelConfig::from_json(json::parse(init.config_json, "random_init config"), "random_init config");
+    const ModelConfig config =
+        ModelConfig::from_json(json::parse(init.config_json, "random_init config"), "random_init config");
     TensorMapWeights weights(random_weights(config, init.seed, init.init_std), device, "random_init");
     return build_causal_lm(config, weights, device, "random_init");
   }
@@ -111,8 +117,8 @@ std::unique_ptr<CausalLM> load_model(const ModelSource& source, const ComputeDev
   return load_causal_lm(dir, device);
 }
 
-void build_pass(const std::vector<TrainingExample>& examples, const std::vector<std::int32_t>& batch, bool kl, int adapter,
-                PassInputs& in) {
+void build_pass(const std::vector<TrainingExample>& examples, const std::vector<std::int32_t>& batch, bool kl,
+                int adapter, PassInputs& in) {
   in.ids.clear(), in.chunks.clear(), in.loss_rows.clear(), in.targets.clear();
   if (kl) in.targets.offsets.push_back(0);
   for (auto index : batch) {
@@ -195,7 +201,8 @@ void build_step(const std::vector<TrainingExample>& examples, const PlannedStep&
     }
   }
   passes.resize(planned.batches.size());
-  for (std::size_t b = 0; b < planned.batches.size(); ++b) build_pass(examples, planned.batches[b], kl, adapter, passes[b]);
+  for (std::size_t b = 0; b < planned.batches.size(); ++b)
+    build_pass(examples, planned.batches[b], kl, adapter, passes[b]);
 }
 
 void show_step(Progress& progress, const TrainingStep& record) {
@@ -212,7 +219,8 @@ TrainingResult run(const TrainingJob& job, const std::vector<TrainingExample>& e
   const auto& s = job.settings;
   const ComputeDevice device = choose_device(job.device);
   if (!device.is_cpu())
-    throw UsageError("training runs on the CPU in this version (device \"" + device.name() + "\" was requested; unset SL_DEVICE)");
+    throw UsageError("training runs on the CPU in this version (device \"" + device.name() +
+                     "\" was requested; unset SL_DEVICE)");
   const int threads = configure_threads(job.threads);
   keep_freed_memory_for_reuse();
 
@@ -252,13 +260,15 @@ TrainingResult run(const TrainingJob& job, const std::vector<TrainingExample>& e
   LmHeadLoss loss_fn(std::move(allowed));
   StepLog log(job.step_log, start);
 
-  spdlog::info("training {} ({} {}, {} trainable parameters of {}) on {} examples: {} steps of {} x {} examples, {} thread(s)",
-               job.model.random_init ? std::string("fresh random weights") : base_dir.string(), config.architecture,
-               job.lora ? "LoRA r " + std::to_string(job.lora->r) : std::string("full"), state.trainable_parameters(),
-               model->parameter_count(), examples.size(), total, s.gradient_accumulation_steps, s.batch_size, threads);
+  spdlog::info(
+      "training {} ({} {}, {} trainable parameters of {}) on {} examples: {} steps of {} x {} examples, {} thread(s)",
+      job.model.random_init ? std::string("fresh random weights") : base_dir.string(), config.architecture,
+      job.lora ? "LoRA r " + std::to_string(job.lora->r) : std::string("full"), state.trainable_parameters(),
+      model->parameter_count(), examples.size(), total, s.gradient_accumulation_steps, s.batch_size, threads);
 
   std::optional<Progress> progress;
-  if (job.show_progress) progress.emplace(job.progress_label, static_cast<std::size_t>(total), static_cast<std::size_t>(start));
+  if (job.show_progress)
+    progress.emplace(job.progress_label, static_cast<std::size_t>(total), static_cast<std::size_t>(start));
 
   TrainingResult result;
   result.total_steps = total;
@@ -333,7 +343,8 @@ TrainingResult run(const TrainingJob& job, const std::vector<TrainingExample>& e
 
 }  // namespace
 
-TrainingResult train_model(const TrainingJob& job, const std::vector<TrainingExample>& examples, const TrainingHooks& hooks) {
+TrainingResult train_model(const TrainingJob& job, const std::vector<TrainingExample>& examples,
+                           const TrainingHooks& hooks) {
   return torch_errors_to_sl([&] { return run(job, examples, hooks); });
 }
 

@@ -13,6 +13,7 @@ namespace sl::local {
 
 // Validates the job and the examples (sl::UsageError naming the example and the problem), then
 // trains and writes the outputs.
-TrainingResult train_model(const TrainingJob& job, const std::vector<TrainingExample>& examples, const TrainingHooks& hooks);
+TrainingResult train_model(const TrainingJob& job, const std::vector<TrainingExample>& examples,
+                           const TrainingHooks& hooks);
 
 }  // namespace sl::local

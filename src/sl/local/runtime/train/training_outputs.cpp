@@ -11,7 +11,8 @@ void write_training_outputs(const TrainingJob& job, const CausalLM& model, const
   torch::NoGradGuard no_grad;
   const fs::path copy_from = job.output.copy_files_from ? *job.output.copy_files_from : base_dir;
   if (job.lora) {
-    save_peft_adapter(job.output.dir, model, *job.lora, job.output.base_model_name.empty() ? job.model.dir : job.output.base_model_name);
+    save_peft_adapter(job.output.dir, model, *job.lora,
+                      job.output.base_model_name.empty() ? job.model.dir : job.output.base_model_name);
     if (job.output.merged_dir) save_model_folder(*job.output.merged_dir, config_json, merged_weights(model), copy_from);
   } else {
     save_model_folder(job.output.dir, config_json, model.named_weights(), copy_from);

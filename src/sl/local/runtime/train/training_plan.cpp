@@ -33,8 +33,8 @@ void shuffle(std::vector<T>& v, Rng& rng) {
 }
 
 // The batches of epoch `epoch`, in training order.
-std::vector<std::vector<std::int32_t>> epoch_batches(const std::vector<std::int64_t>& lengths, const TrainingSettings& s,
-                                                     std::int64_t epoch) {
+std::vector<std::vector<std::int32_t>> epoch_batches(const std::vector<std::int64_t>& lengths,
+                                                     const TrainingSettings& s, std::int64_t epoch) {
   Rng rng = Rng::for_item(s.seed, static_cast<std::uint64_t>(epoch));
   std::vector<std::int32_t> order(lengths.size());
   std::iota(order.begin(), order.end(), 0);
@@ -68,9 +68,11 @@ std::vector<PlannedStep> plan_training(const std::vector<std::int64_t>& lengths,
   for (std::int64_t epoch = 0; static_cast<std::int64_t>(steps.size()) < total; ++epoch) {
     auto batches = epoch_batches(lengths, s, epoch);
     const auto accum = static_cast<std::size_t>(s.gradient_accumulation_steps);
-    for (std::size_t b = 0, k = 0; b < batches.size() && static_cast<std::int64_t>(steps.size()) < total; b += accum, ++k) {
+    for (std::size_t b = 0, k = 0; b < batches.size() && static_cast<std::int64_t>(steps.size()) < total;
+         b += accum, ++k) {
       PlannedStep step;
-      for (std::size_t i = b; i < std::min(batches.size(), b + accum); ++i) step.batches.push_back(std::move(batches[i]));
+      for (std::size_t i = b; i < std::min(batches.size(), b + accum); ++i)
+        step.batches.push_back(std::move(batches[i]));
       step.epoch_end = static_cast<double>(epoch) + static_cast<double>(k + 1) / static_cast<double>(per_epoch);
       steps.push_back(std::move(step));
     }

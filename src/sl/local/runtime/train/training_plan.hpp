@@ -13,7 +13,7 @@ namespace sl::local {
 
 struct PlannedStep {
   std::vector<std::vector<std::int32_t>> batches;  // example indices of each forward/backward pass
-  double epoch_end = 0;  // fractional epochs done after this step
+  double epoch_end = 0;                            // fractional epochs done after this step
 };
 
 // The whole run: `settings.max_steps` steps when set, else n_epochs epochs of

@@ -38,25 +38,25 @@ struct Expr {
   };
   Kind kind;
   int line = 0;
-  Value value;                  // Literal
-  std::string name;             // Name, GetAttr, Filter, Test; Binary's operator
-  ExprPtr object;               // GetAttr, GetItem, Slice, Call (callee), Filter, Test, unary ops
-  ExprPtr index;                // GetItem
-  ExprPtr start, stop, step;    // Slice
-  std::vector<ExprPtr> items;   // List values, Dict values, call/filter/test positional arguments
-  std::vector<ExprPtr> keys;    // Dict keys
+  Value value;                 // Literal
+  std::string name;            // Name, GetAttr, Filter, Test; Binary's operator
+  ExprPtr object;              // GetAttr, GetItem, Slice, Call (callee), Filter, Test, unary ops
+  ExprPtr index;               // GetItem
+  ExprPtr start, stop, step;   // Slice
+  std::vector<ExprPtr> items;  // List values, Dict values, call/filter/test positional arguments
+  std::vector<ExprPtr> keys;   // Dict keys
   std::vector<std::pair<std::string, ExprPtr>> kwargs;  // Call, Filter, Test keyword arguments
-  bool negated = false;         // Test
-  ExprPtr left, right;          // Binary; Compare uses left + ops
+  bool negated = false;                                 // Test
+  ExprPtr left, right;                                  // Binary; Compare uses left + ops
   std::vector<std::pair<std::string, ExprPtr>> ops;     // Compare
-  ExprPtr test, then, otherwise;  // Condition
+  ExprPtr test, then, otherwise;                        // Condition
 
   Expr(Kind k, int l) : kind(k), line(l) {}
 };
 
 // An assignment target: a name, a tuple of names (for a, b in ...) or namespace.attr.
 struct Target {
-  std::vector<std::string> names;  // one name, or several for unpacking
+  std::vector<std::string> names;        // one name, or several for unpacking
   std::optional<std::string> attribute;  // set ns.attr = ...: names[0] is the namespace
 };
 
@@ -67,12 +67,12 @@ struct MacroParam {
 
 struct Stmt {
   enum class Kind {
-    Text,      // text
-    Output,    // {{ expr }}
-    If,        // branches: (condition, body)...; else_body
-    For,       // target in expr [if filter]: body; else_body
-    Set,       // target = expr, or {% set target %}body{% endset %} (expr null)
-    Macro,     // name(params): body
+    Text,    // text
+    Output,  // {{ expr }}
+    If,      // branches: (condition, body)...; else_body
+    For,     // target in expr [if filter]: body; else_body
+    Set,     // target = expr, or {% set target %}body{% endset %} (expr null)
+    Macro,   // name(params): body
     Break,
     Continue,
     FilterBlock,  // {% filter name(args) %}body{% endfilter %}: expr is a Filter on a Name "__body__"

@@ -199,7 +199,9 @@ std::int64_t code_point_index(const std::string& s, std::size_t byte_offset) {
   return static_cast<std::int64_t>(utf8::decode(std::string_view(s).substr(0, byte_offset)).size());
 }
 
-Value bound(std::string name, std::function<Value(CallArgs&)> fn) { return Value(Callable{std::move(name), std::move(fn)}); }
+Value bound(std::string name, std::function<Value(CallArgs&)> fn) {
+  return Value(Callable{std::move(name), std::move(fn)});
+}
 
 std::optional<Value> string_method(const std::string& s, const std::string& name) {
   const std::string full = "str." + name;
@@ -286,11 +288,13 @@ std::optional<Value> string_method(const std::string& s, const std::string& name
       }
       return Value(out);
     });
-  if (name == "isdigit") return no_args([s] { return Value(all_chars(s, [](char32_t c) { return c >= '0' && c <= '9'; })); });
+  if (name == "isdigit")
+    return no_args([s] { return Value(all_chars(s, [](char32_t c) { return c >= '0' && c <= '9'; })); });
   if (name == "isspace") return no_args([s] { return Value(all_chars(s, is_space)); });
   if (name == "isalpha") return no_args([s] { return Value(all_chars(s, is_cased_letter)); });
   if (name == "isalnum")
-    return no_args([s] { return Value(all_chars(s, [](char32_t c) { return (c >= '0' && c <= '9') || is_cased_letter(c); })); });
+    return no_args(
+        [s] { return Value(all_chars(s, [](char32_t c) { return (c >= '0' && c <= '9') || is_cased_letter(c); })); });
   if (name == "islower") return no_args([s] { return Value(unicode::to_lower(s) == s && unicode::to_upper(s) != s); });
   if (name == "isupper") return no_args([s] { return Value(unicode::to_upper(s) == s && unicode::to_lower(s) != s); });
   if (name == "replace") {
@@ -500,7 +504,8 @@ Value slice(const Value& object, const Value& start_v, const Value& stop_v, cons
     std::int64_t start = clamp(opt_int(start_v), step > 0 ? 0 : n - 1);
     std::int64_t stop = clamp(opt_int(stop_v), step > 0 ? n : -1);
     std::vector<std::size_t> indices;
-    for (std::int64_t i = start; step > 0 ? i < stop : i > stop; i += step) indices.push_back(static_cast<std::size_t>(i));
+    for (std::int64_t i = start; step > 0 ? i < stop : i > stop; i += step)
+      indices.push_back(static_cast<std::size_t>(i));
     return indices;
   };
   if (object.is_list()) {
@@ -514,14 +519,18 @@ Value slice(const Value& object, const Value& start_v, const Value& stop_v, cons
     for (std::size_t i : pick(cps.size())) out.push_back(cps[i]);
     return Value(utf8::encode(out));
   }
-  if (object.is_undefined()) throw EvalError(object.undefined_hint().empty() ? "cannot slice an undefined value" : object.undefined_hint() + " is undefined");
+  if (object.is_undefined())
+    throw EvalError(object.undefined_hint().empty() ? "cannot slice an undefined value"
+                                                    : object.undefined_hint() + " is undefined");
   throw EvalError("'" + object.type_name() + "' object is not subscriptable");
 }
 
 List iterate(const Value& value) {
   switch (value.kind()) {
-    case Value::Kind::Undefined: return {};
-    case Value::Kind::List: return value.as_list();
+    case Value::Kind::Undefined:
+      return {};
+    case Value::Kind::List:
+      return value.as_list();
     case Value::Kind::Dict: {
       List keys;
       for (const auto& [k, v] : value.as_dict().items) keys.emplace_back(k);
@@ -532,17 +541,23 @@ List iterate(const Value& value) {
       for (char32_t c : utf8::decode(value.as_string())) chars.emplace_back(utf8::encode(c));
       return chars;
     }
-    default: throw EvalError("'" + value.type_name() + "' object is not iterable");
+    default:
+      throw EvalError("'" + value.type_name() + "' object is not iterable");
   }
 }
 
 std::int64_t length(const Value& value) {
   switch (value.kind()) {
-    case Value::Kind::Undefined: return 0;
-    case Value::Kind::List: return static_cast<std::int64_t>(value.as_list().size());
-    case Value::Kind::Dict: return static_cast<std::int64_t>(value.as_dict().items.size());
-    case Value::Kind::String: return static_cast<std::int64_t>(utf8::decode(value.as_string()).size());
-    default: throw EvalError("object of type '" + value.type_name() + "' has no len()");
+    case Value::Kind::Undefined:
+      return 0;
+    case Value::Kind::List:
+      return static_cast<std::int64_t>(value.as_list().size());
+    case Value::Kind::Dict:
+      return static_cast<std::int64_t>(value.as_dict().items.size());
+    case Value::Kind::String:
+      return static_cast<std::int64_t>(utf8::decode(value.as_string()).size());
+    default:
+      throw EvalError("object of type '" + value.type_name() + "' has no len()");
   }
 }
 

@@ -65,12 +65,23 @@ std::string html_escape(const std::string& s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&#34;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&#34;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -292,7 +303,8 @@ const std::map<std::string, FilterFn, std::less<>>& filters() {
         if (items.empty()) return Value::undefined("min/max of an empty sequence");
         Value best = items[0];
         for (const auto& item : items) {
-          bool better = compare(is_max ? ">" : "<", sort_key(item, attr, case_sensitive), sort_key(best, attr, case_sensitive));
+          bool better =
+              compare(is_max ? ">" : "<", sort_key(item, attr, case_sensitive), sort_key(best, attr, case_sensitive));
           if (better) best = item;
         }
         return best;
@@ -372,7 +384,9 @@ const std::map<std::string, FilterFn, std::less<>>& filters() {
       bool first = r.get_or(1, "first", Value(false)).truthy();
       bool blank = r.get_or(2, "blank", Value(false)).truthy();
       r.finish();
-      std::string pad = width.is_string() ? width.as_string() : std::string(static_cast<std::size_t>(width.is_int() ? width.as_int() : 4), ' ');
+      std::string pad = width.is_string()
+                            ? width.as_string()
+                            : std::string(static_cast<std::size_t>(width.is_int() ? width.as_int() : 4), ' ');
       std::string s = py_str(v), out;
       std::size_t start = 0;
       bool first_line = true;
@@ -397,7 +411,8 @@ const std::map<std::string, FilterFn, std::less<>>& filters() {
       std::int64_t w = width.is_int() ? width.as_int() : 80;
       if (w <= n) return Value(s);
       std::int64_t total = w - n, left = total / 2 + (total & w & 1);
-      return Value(std::string(static_cast<std::size_t>(left), ' ') + s + std::string(static_cast<std::size_t>(total - left), ' '));
+      return Value(std::string(static_cast<std::size_t>(left), ' ') + s +
+                   std::string(static_cast<std::size_t>(total - left), ' '));
     };
     f["wordcount"] = [](const Value& v, ArgReader& r) {
       r.finish();
@@ -449,7 +464,8 @@ const std::map<std::string, FilterFn, std::less<>>& filters() {
       List out, current;
       for (const auto& item : iterate(v)) {
         current.push_back(item);
-        if (static_cast<std::int64_t>(current.size()) == size.as_int()) out.emplace_back(std::move(current)), current.clear();
+        if (static_cast<std::int64_t>(current.size()) == size.as_int())
+          out.emplace_back(std::move(current)), current.clear();
       }
       if (!current.empty()) {
         if (!fill.is_none())
@@ -518,9 +534,8 @@ const std::map<std::string, TestFn, std::less<>>& tests() {
       const char* op;
     };
     for (Cmp c : {Cmp{"equalto", "=="}, Cmp{"eq", "=="}, Cmp{"==", "=="}, Cmp{"ne", "!="}, Cmp{"!=", "!="},
-                  Cmp{"lt", "<"}, Cmp{"lessthan", "<"}, Cmp{"<", "<"}, Cmp{"le", "<="}, Cmp{"<=", "<="},
-                  Cmp{"gt", ">"}, Cmp{"greaterthan", ">"}, Cmp{">", ">"}, Cmp{"ge", ">="}, Cmp{">=", ">="},
-                  Cmp{"in", "in"}}) {
+                  Cmp{"lt", "<"}, Cmp{"lessthan", "<"}, Cmp{"<", "<"}, Cmp{"le", "<="}, Cmp{"<=", "<="}, Cmp{"gt", ">"},
+                  Cmp{"greaterthan", ">"}, Cmp{">", ">"}, Cmp{"ge", ">="}, Cmp{">=", ">="}, Cmp{"in", "in"}}) {
       std::string op = c.op;
       t[c.name] = [op](const Value& v, ArgReader& r) {
         Value other = r.required(0, "other");

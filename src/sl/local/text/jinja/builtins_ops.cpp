@@ -27,12 +27,14 @@ Value checked(__int128 r) {
 Value repeat(const Value& seq, std::int64_t n) {
   if (n < 0) n = 0;
   if (seq.is_string()) {
-    if (static_cast<double>(seq.as_string().size()) * static_cast<double>(n) > 1e8) throw EvalError("repeated string too long");
+    if (static_cast<double>(seq.as_string().size()) * static_cast<double>(n) > 1e8)
+      throw EvalError("repeated string too long");
     std::string out;
     for (std::int64_t i = 0; i < n; ++i) out += seq.as_string();
     return Value(out);
   }
-  if (static_cast<double>(seq.as_list().size()) * static_cast<double>(n) > 1e7) throw EvalError("repeated list too long");
+  if (static_cast<double>(seq.as_list().size()) * static_cast<double>(n) > 1e7)
+    throw EvalError("repeated list too long");
   List out;
   for (std::int64_t i = 0; i < n; ++i) out.insert(out.end(), seq.as_list().begin(), seq.as_list().end());
   return Value(std::move(out));
@@ -59,7 +61,8 @@ int three_way(const Value& a, const Value& b, const std::string& op) {
   }
   if (a.is_undefined() && !a.undefined_hint().empty()) throw EvalError(a.undefined_hint() + " is undefined");
   if (b.is_undefined() && !b.undefined_hint().empty()) throw EvalError(b.undefined_hint() + " is undefined");
-  throw EvalError("'" + op + "' not supported between instances of '" + a.type_name() + "' and '" + b.type_name() + "'");
+  throw EvalError("'" + op + "' not supported between instances of '" + a.type_name() + "' and '" + b.type_name() +
+                  "'");
 }
 
 }  // namespace
@@ -144,7 +147,9 @@ bool compare(const std::string& op, const Value& a, const Value& b) {
   if (op == "in" || op == "notin") {
     bool found = false;
     switch (b.kind()) {
-      case Value::Kind::Undefined: found = false; break;
+      case Value::Kind::Undefined:
+        found = false;
+        break;
       case Value::Kind::String:
         if (!a.is_string()) throw EvalError("'in <string>' requires string as left operand, not " + a.type_name());
         found = b.as_string().find(a.as_string()) != std::string::npos;
@@ -153,8 +158,11 @@ bool compare(const std::string& op, const Value& a, const Value& b) {
         for (const auto& item : b.as_list())
           if (equals(item, a)) found = true;
         break;
-      case Value::Kind::Dict: found = a.is_string() && b.as_dict().find(a.as_string()) != nullptr; break;
-      default: throw EvalError("argument of type '" + b.type_name() + "' is not iterable");
+      case Value::Kind::Dict:
+        found = a.is_string() && b.as_dict().find(a.as_string()) != nullptr;
+        break;
+      default:
+        throw EvalError("argument of type '" + b.type_name() + "' is not iterable");
     }
     return op == "in" ? found : !found;
   }
@@ -209,15 +217,21 @@ std::string percent_format(const std::string& format, const Value& args) {
     char buf[512];
     std::string c_spec = "%" + spec;
     switch (conv) {
-      case 's': out += py_str(*value); break;
-      case 'r': out += py_repr(*value); break;
+      case 's':
+        out += py_str(*value);
+        break;
+      case 'r':
+        out += py_repr(*value);
+        break;
       case 'd':
       case 'i':
       case 'x':
       case 'X':
       case 'o': {
-        if (!value->is_number()) throw EvalError(std::string("%") + conv + " format: a number is required, not " + value->type_name());
-        long long n = value->is_float() ? static_cast<long long>(value->as_float()) : static_cast<long long>(integral(*value));
+        if (!value->is_number())
+          throw EvalError(std::string("%") + conv + " format: a number is required, not " + value->type_name());
+        long long n =
+            value->is_float() ? static_cast<long long>(value->as_float()) : static_cast<long long>(integral(*value));
         std::snprintf(buf, sizeof(buf), (c_spec + "ll" + (conv == 'i' ? 'd' : conv)).c_str(), n);
         out += buf;
         break;
@@ -228,11 +242,13 @@ std::string percent_format(const std::string& format, const Value& args) {
       case 'E':
       case 'g':
       case 'G':
-        if (!value->is_number()) throw EvalError(std::string("%") + conv + " format: a number is required, not " + value->type_name());
+        if (!value->is_number())
+          throw EvalError(std::string("%") + conv + " format: a number is required, not " + value->type_name());
         std::snprintf(buf, sizeof(buf), (c_spec + conv).c_str(), value->as_number());
         out += buf;
         break;
-      default: throw EvalError(std::string("unsupported format character '") + conv + "'");
+      default:
+        throw EvalError(std::string("unsupported format character '") + conv + "'");
     }
   }
   if (next < positional.size() && !args.is_dict() && args.is_list())

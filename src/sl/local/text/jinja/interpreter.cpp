@@ -58,8 +58,8 @@ class Interpreter {
       fail(line, std::string("cannot unpack: ") + e.what());
     }
     if (items.size() != target.names.size())
-      fail(line, "cannot unpack " + std::to_string(items.size()) + " values into " + std::to_string(target.names.size()) +
-                     " names");
+      fail(line, "cannot unpack " + std::to_string(items.size()) + " values into " +
+                     std::to_string(target.names.size()) + " names");
     for (std::size_t i = 0; i < items.size(); ++i) (*scopes_.back())[target.names[i]] = items[i];
   }
 
@@ -74,13 +74,18 @@ class Interpreter {
 
   Flow exec(const Stmt& s, std::string& out) {
     switch (s.kind) {
-      case Stmt::Kind::Text: out += s.text; return Flow::Normal;
-      case Stmt::Kind::Output: out += py_str(eval(*s.expr)); return Flow::Normal;
+      case Stmt::Kind::Text:
+        out += s.text;
+        return Flow::Normal;
+      case Stmt::Kind::Output:
+        out += py_str(eval(*s.expr));
+        return Flow::Normal;
       case Stmt::Kind::If:
         for (const auto& [cond, body] : s.branches)
           if (eval(*cond).truthy()) return exec(body, out);
         return exec(s.else_body, out);
-      case Stmt::Kind::For: return exec_for(s, out);
+      case Stmt::Kind::For:
+        return exec_for(s, out);
       case Stmt::Kind::Set:
         if (s.expr) {
           assign(s.target, eval(*s.expr), s.line);
@@ -90,9 +95,13 @@ class Interpreter {
           assign(s.target, Value(captured), s.line);
         }
         return Flow::Normal;
-      case Stmt::Kind::Macro: define_macro(s); return Flow::Normal;
-      case Stmt::Kind::Break: return Flow::Break;
-      case Stmt::Kind::Continue: return Flow::Continue;
+      case Stmt::Kind::Macro:
+        define_macro(s);
+        return Flow::Normal;
+      case Stmt::Kind::Break:
+        return Flow::Break;
+      case Stmt::Kind::Continue:
+        return Flow::Continue;
       case Stmt::Kind::FilterBlock: {
         std::string captured;
         exec(s.body, captured);
@@ -103,7 +112,8 @@ class Interpreter {
         out += py_str(result);
         return Flow::Normal;
       }
-      case Stmt::Kind::Generation: return exec(s.body, out);
+      case Stmt::Kind::Generation:
+        return exec(s.body, out);
     }
     return Flow::Normal;
   }
@@ -143,21 +153,24 @@ class Interpreter {
   static Value loop_object(const List& items, std::int64_t i) {
     const auto n = static_cast<std::int64_t>(items.size());
     Dict loop;
-    loop.items = {{"index", Value(i + 1)},
-                  {"index0", Value(i)},
-                  {"revindex", Value(n - i)},
-                  {"revindex0", Value(n - i - 1)},
-                  {"first", Value(i == 0)},
-                  {"last", Value(i == n - 1)},
-                  {"length", Value(n)},
-                  {"depth", Value(1)},
-                  {"depth0", Value(0)},
-                  {"previtem", i > 0 ? items[static_cast<std::size_t>(i - 1)] : Value::undefined("'loop.previtem'")},
-                  {"nextitem", i + 1 < n ? items[static_cast<std::size_t>(i + 1)] : Value::undefined("'loop.nextitem'")}};
-    loop.items.emplace_back("cycle", Value(Callable{"loop.cycle", [i](CallArgs& a) -> Value {
-                                        if (a.positional.empty()) throw EvalError("loop.cycle() needs at least one value");
-                                        return a.positional[static_cast<std::size_t>(i) % a.positional.size()];
-                                      }}));
+    loop.items = {
+        {"index", Value(i + 1)},
+        {"index0", Value(i)},
+        {"revindex", Value(n - i)},
+        {"revindex0", Value(n - i - 1)},
+        {"first", Value(i == 0)},
+        {"last", Value(i == n - 1)},
+        {"length", Value(n)},
+        {"depth", Value(1)},
+        {"depth0", Value(0)},
+        {"previtem", i > 0 ? items[static_cast<std::size_t>(i - 1)] : Value::undefined("'loop.previtem'")},
+        {"nextitem", i + 1 < n ? items[static_cast<std::size_t>(i + 1)] : Value::undefined("'loop.nextitem'")}};
+    loop.items.emplace_back("cycle",
+                            Value(Callable{"loop.cycle", [i](CallArgs& a) -> Value {
+                                             if (a.positional.empty())
+                                               throw EvalError("loop.cycle() needs at least one value");
+                                             return a.positional[static_cast<std::size_t>(i) % a.positional.size()];
+                                           }}));
     // (In Jinja `loop` is an object; here it is a dict, so `loop is mapping` is true.)
     return Value(std::move(loop));
   }
@@ -167,48 +180,52 @@ class Interpreter {
     // Weak: the macro lives in a scope, and a strong reference back would be a cycle (a leak).
     std::weak_ptr<Scope> weak_root = scopes_.front();
     Value callable(Callable{s.name, [this, macro, weak_root](CallArgs& args) -> Value {
-      auto root = weak_root.lock();
-      if (!root) throw EvalError("macro '" + macro->name + "' called after its template finished");
-      auto scope = std::make_shared<Scope>();
-      std::size_t used = 0;
-      for (std::size_t i = 0; i < macro->params.size(); ++i) {
-        const MacroParam& p = macro->params[i];
-        const Value* given = nullptr;
-        if (i < args.positional.size()) {
-          given = &args.positional[i];
-          ++used;
-        }
-        for (const auto& [k, v] : args.keyword)
-          if (k == p.name) given = &v;
-        if (given) (*scope)[p.name] = *given;
-        else if (p.default_value) (*scope)[p.name] = eval(*p.default_value);
-        else (*scope)[p.name] = Value::undefined("'" + p.name + "'");
-      }
-      if (args.positional.size() > used) throw EvalError("macro '" + macro->name + "' takes " + std::to_string(macro->params.size()) + " arguments");
-      for (const auto& [k, v] : args.keyword) {
-        bool known = false;
-        for (const auto& p : macro->params) known = known || p.name == k;
-        if (!known) throw EvalError("macro '" + macro->name + "' has no argument '" + k + "'");
-      }
-      if (call_depth_ >= kMaxCallDepth)
-        throw EvalError("macro '" + macro->name + "': maximum recursion depth (" + std::to_string(kMaxCallDepth) + ") exceeded");
-      ++call_depth_;
-      struct Leave {
-        int& d;
-        ~Leave() { --d; }
-      } leave{call_depth_};
-      std::vector<std::shared_ptr<Scope>> saved = std::move(scopes_);
-      scopes_ = {root, scope};
-      std::string out;
-      try {
-        exec(macro->body, out);
-      } catch (...) {
-        scopes_ = std::move(saved);
-        throw;
-      }
-      scopes_ = std::move(saved);
-      return Value(out);
-    }});
+                              auto root = weak_root.lock();
+                              if (!root)
+                                throw EvalError("macro '" + macro->name + "' called after its template finished");
+                              auto scope = std::make_shared<Scope>();
+                              std::size_t used = 0;
+                              for (std::size_t i = 0; i < macro->params.size(); ++i) {
+                                const MacroParam& p = macro->params[i];
+                                const Value* given = nullptr;
+                                if (i < args.positional.size()) {
+                                  given = &args.positional[i];
+                                  ++used;
+                                }
+                                for (const auto& [k, v] : args.keyword)
+                                  if (k == p.name) given = &v;
+                                if (given) (*scope)[p.name] = *given;
+                                else if (p.default_value) (*scope)[p.name] = eval(*p.default_value);
+                                else (*scope)[p.name] = Value::undefined("'" + p.name + "'");
+                              }
+                              if (args.positional.size() > used)
+                                throw EvalError("macro '" + macro->name + "' takes " +
+                                                std::to_string(macro->params.size()) + " arguments");
+                              for (const auto& [k, v] : args.keyword) {
+                                bool known = false;
+                                for (const auto& p : macro->params) known = known || p.name == k;
+                                if (!known) throw EvalError("macro '" + macro->name + "' has no argument '" + k + "'");
+                              }
+                              if (call_depth_ >= kMaxCallDepth)
+                                throw EvalError("macro '" + macro->name + "': maximum recursion depth (" +
+                                                std::to_string(kMaxCallDepth) + ") exceeded");
+                              ++call_depth_;
+                              struct Leave {
+                                int& d;
+                                ~Leave() { --d; }
+                              } leave{call_depth_};
+                              std::vector<std::shared_ptr<Scope>> saved = std::move(scopes_);
+                              scopes_ = {root, scope};
+                              std::string out;
+                              try {
+                                exec(macro->body, out);
+                              } catch (...) {
+                                scopes_ = std::move(saved);
+                                throw;
+                              }
+                              scopes_ = std::move(saved);
+                              return Value(out);
+                            }});
     (*scopes_.back())[s.name] = callable;
   }
 
@@ -231,8 +248,10 @@ class Interpreter {
   Value eval_inner(const Expr& e) {
     using K = Expr::Kind;
     switch (e.kind) {
-      case K::Literal: return e.value;
-      case K::Name: return lookup(e.name);
+      case K::Literal:
+        return e.value;
+      case K::Name:
+        return lookup(e.name);
       case K::List: {
         List items;
         for (const auto& item : e.items) items.push_back(eval(*item));
@@ -247,8 +266,10 @@ class Interpreter {
         }
         return Value(std::move(d));
       }
-      case K::GetAttr: return get_attribute(eval(*e.object), e.name);
-      case K::GetItem: return get_item(eval(*e.object), eval(*e.index));
+      case K::GetAttr:
+        return get_attribute(eval(*e.object), e.name);
+      case K::GetItem:
+        return get_item(eval(*e.object), eval(*e.index));
       case K::Slice: {
         Value object = eval(*e.object);
         return slice(object, e.start ? eval(*e.start) : Value(), e.stop ? eval(*e.stop) : Value(),
@@ -274,8 +295,10 @@ class Interpreter {
         bool result = apply_test(e.name, input, args);
         return Value(e.negated ? !result : result);
       }
-      case K::Not: return Value(!eval(*e.object).truthy());
-      case K::Negate: return negate(eval(*e.object));
+      case K::Not:
+        return Value(!eval(*e.object).truthy());
+      case K::Negate:
+        return negate(eval(*e.object));
       case K::Plus: {
         Value v = eval(*e.object);
         if (!v.is_number()) throw EvalError("bad operand type for unary +: '" + v.type_name() + "'");

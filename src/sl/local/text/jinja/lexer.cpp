@@ -57,7 +57,8 @@ class Lexer {
         break;
       }
       const char kind = src_[start + 1];  // '{', '%' or '#'
-      const char control = start + 2 < src_.size() && (src_[start + 2] == '-' || src_[start + 2] == '+') ? src_[start + 2] : 0;
+      const char control =
+          start + 2 < src_.size() && (src_[start + 2] == '-' || src_[start + 2] == '+') ? src_[start + 2] : 0;
       if (control == '-') {
         data = rstrip(data);
       } else if (control != '+' && kind != '{') {  // lstrip_blocks
@@ -142,7 +143,8 @@ class Lexer {
     int depth = 0;  // open brackets: an end marker inside {...} is part of the expression
     while (true) {
       while (pos_ < src_.size() && std::isspace(static_cast<unsigned char>(src_[pos_]))) advance_to(pos_ + 1);
-      if (pos_ >= src_.size()) fail(std::string("unterminated ") + (block ? "{% ... %}" : "{{ ... }}") + " tag", begin_line);
+      if (pos_ >= src_.size())
+        fail(std::string("unterminated ") + (block ? "{% ... %}" : "{{ ... }}") + " tag", begin_line);
       if (depth == 0) {
         char control = (src_[pos_] == '-' || src_[pos_] == '+') ? src_[pos_] : 0;
         std::size_t m = pos_ + (control ? 1 : 0);
@@ -211,7 +213,7 @@ class Lexer {
       return;
     }
     static const char* const kOperators[] = {"**", "//", "==", "!=", "<=", ">=", "+", "-", "*", "/", "%", "~", "<",
-                                             ">", "=", "(", ")", "[", "]", "{", "}", ",", ".", ":", "|"};
+                                             ">",  "=",  "(",  ")",  "[",  "]",  "{", "}", ",", ".", ":", "|"};
     for (const char* op : kOperators) {
       std::size_t len = std::strlen(op);
       if (src_.compare(pos_, len, op) == 0) {
@@ -294,18 +296,42 @@ class Lexer {
       char e = src_[p + 1];
       p += 2;
       switch (e) {
-        case 'n': value += '\n'; break;
-        case 't': value += '\t'; break;
-        case 'r': value += '\r'; break;
-        case '\\': value += '\\'; break;
-        case '\'': value += '\''; break;
-        case '"': value += '"'; break;
-        case 'a': value += '\a'; break;
-        case 'b': value += '\b'; break;
-        case 'f': value += '\f'; break;
-        case 'v': value += '\v'; break;
-        case '\n': break;  // line continuation
-        case 'x': utf8::append(value, hex(p, 2)); p += 2; break;
+        case 'n':
+          value += '\n';
+          break;
+        case 't':
+          value += '\t';
+          break;
+        case 'r':
+          value += '\r';
+          break;
+        case '\\':
+          value += '\\';
+          break;
+        case '\'':
+          value += '\'';
+          break;
+        case '"':
+          value += '"';
+          break;
+        case 'a':
+          value += '\a';
+          break;
+        case 'b':
+          value += '\b';
+          break;
+        case 'f':
+          value += '\f';
+          break;
+        case 'v':
+          value += '\v';
+          break;
+        case '\n':
+          break;  // line continuation
+        case 'x':
+          utf8::append(value, hex(p, 2));
+          p += 2;
+          break;
         case 'u': {
           char32_t cp = hex(p, 4);
           if (cp >= 0xD800 && cp <= 0xDFFF) fail("surrogate \\u escapes are not supported", line);

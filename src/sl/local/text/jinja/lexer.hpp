@@ -13,7 +13,19 @@
 namespace sl::local::jinja {
 
 struct Token {
-  enum class Type { Text, VariableBegin, VariableEnd, BlockBegin, BlockEnd, Name, String, Integer, Float, Operator, End };
+  enum class Type {
+    Text,
+    VariableBegin,
+    VariableEnd,
+    BlockBegin,
+    BlockEnd,
+    Name,
+    String,
+    Integer,
+    Float,
+    Operator,
+    End
+  };
   Type type;
   std::string text;  // Text: the text; Name / Operator: the name or symbol; String: the value
   Value number;      // Integer / Float

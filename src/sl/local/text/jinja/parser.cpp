@@ -55,17 +55,27 @@ class Parser {
   }
   static std::string describe(const Token& t) {
     switch (t.type) {
-      case T::Text: return "text";
-      case T::VariableBegin: return "'{{'";
-      case T::VariableEnd: return "'}}'";
-      case T::BlockBegin: return "'{%'";
-      case T::BlockEnd: return "'%}'";
-      case T::Name: return "'" + t.text + "'";
-      case T::String: return "a string";
+      case T::Text:
+        return "text";
+      case T::VariableBegin:
+        return "'{{'";
+      case T::VariableEnd:
+        return "'}}'";
+      case T::BlockBegin:
+        return "'{%'";
+      case T::BlockEnd:
+        return "'%}'";
+      case T::Name:
+        return "'" + t.text + "'";
+      case T::String:
+        return "a string";
       case T::Integer:
-      case T::Float: return "a number";
-      case T::Operator: return "'" + t.text + "'";
-      case T::End: return "the end of the template";
+      case T::Float:
+        return "a number";
+      case T::Operator:
+        return "'" + t.text + "'";
+      case T::End:
+        return "the end of the template";
     }
     return "?";
   }
@@ -155,8 +165,8 @@ class Parser {
       close_tag("endgeneration");
       return s;
     }
-    static const char* const kEndTags[] = {"endif", "elif", "else", "endfor", "endset", "endmacro", "endfilter",
-                                           "endgeneration", "endraw", "endcall", "endblock"};
+    static const char* const kEndTags[] = {"endif",     "elif",          "else",   "endfor",  "endset",  "endmacro",
+                                           "endfilter", "endgeneration", "endraw", "endcall", "endblock"};
     for (const char* end : kEndTags)
       if (name == end) fail("unexpected {% " + name + " %}", line);
     fail("unsupported tag {% " + name + " %}", line);
@@ -438,7 +448,7 @@ class Parser {
     switch (t.type) {
       case T::Name: {
         next();
-        static const std::pair<const char*, int> kConstants[] = {{"true", 1}, {"True", 1}, {"false", 0},
+        static const std::pair<const char*, int> kConstants[] = {{"true", 1},  {"True", 1}, {"false", 0},
                                                                  {"False", 0}, {"none", 2}, {"None", 2}};
         for (auto [word, v] : kConstants) {
           if (t.text == word) {
@@ -609,8 +619,8 @@ class Parser {
     const Token& t = peek();
     if (is_op("(")) {
       parse_call_args(*e);
-    } else if ((t.type == T::Name || t.type == T::String || t.type == T::Integer || t.type == T::Float ||
-                is_op("[") || is_op("{")) &&
+    } else if ((t.type == T::Name || t.type == T::String || t.type == T::Integer || t.type == T::Float || is_op("[") ||
+                is_op("{")) &&
                !is_name("else") && !is_name("or") && !is_name("and")) {
       if (is_name("is")) fail("tests cannot be chained with 'is'", t.line);
       e->items.push_back(parse_postfix(parse_primary()));

@@ -88,13 +88,27 @@ void json_string(const std::string& s, bool ensure_ascii, std::string& out) {
   out += '"';
   for (char32_t cp : utf8::decode(s)) {
     switch (cp) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
       default:
         if (cp < 0x20 || (ensure_ascii && cp > 0x7E)) {
           char buf[16];
@@ -124,11 +138,19 @@ void dump(const Value& v, const JsonDumpOptions& o, int level, std::string& out)
     out.append(static_cast<std::size_t>(*o.indent * lvl), ' ');
   };
   switch (v.kind()) {
-    case K::Undefined: throw EvalError("Object of type Undefined is not JSON serializable");
-    case K::Callable: throw EvalError("Object of type function is not JSON serializable");
-    case K::None: out += "null"; return;
-    case K::Bool: out += v.as_bool() ? "true" : "false"; return;
-    case K::Int: out += std::to_string(v.as_int()); return;
+    case K::Undefined:
+      throw EvalError("Object of type Undefined is not JSON serializable");
+    case K::Callable:
+      throw EvalError("Object of type function is not JSON serializable");
+    case K::None:
+      out += "null";
+      return;
+    case K::Bool:
+      out += v.as_bool() ? "true" : "false";
+      return;
+    case K::Int:
+      out += std::to_string(v.as_int());
+      return;
     case K::Float: {
       double f = v.as_float();
       if (std::isnan(f)) out += "NaN";
@@ -136,7 +158,9 @@ void dump(const Value& v, const JsonDumpOptions& o, int level, std::string& out)
       else out += float_repr(f);
       return;
     }
-    case K::String: json_string(v.as_string(), o.ensure_ascii, out); return;
+    case K::String:
+      json_string(v.as_string(), o.ensure_ascii, out);
+      return;
     case K::List: {
       const List& list = v.as_list();
       if (list.empty()) {
@@ -182,21 +206,30 @@ void dump(const Value& v, const JsonDumpOptions& o, int level, std::string& out)
 std::string py_str(const Value& value) {
   using K = Value::Kind;
   switch (value.kind()) {
-    case K::Undefined: return "";
-    case K::String: return value.as_string();
-    default: return py_repr(value);
+    case K::Undefined:
+      return "";
+    case K::String:
+      return value.as_string();
+    default:
+      return py_repr(value);
   }
 }
 
 std::string py_repr(const Value& value) {
   using K = Value::Kind;
   switch (value.kind()) {
-    case K::Undefined: return "";
-    case K::None: return "None";
-    case K::Bool: return value.as_bool() ? "True" : "False";
-    case K::Int: return std::to_string(value.as_int());
-    case K::Float: return float_repr(value.as_float());
-    case K::String: return repr_string(value.as_string());
+    case K::Undefined:
+      return "";
+    case K::None:
+      return "None";
+    case K::Bool:
+      return value.as_bool() ? "True" : "False";
+    case K::Int:
+      return std::to_string(value.as_int());
+    case K::Float:
+      return float_repr(value.as_float());
+    case K::String:
+      return repr_string(value.as_string());
     case K::List: {
       std::string out = "[";
       const List& list = value.as_list();
@@ -215,7 +248,8 @@ std::string py_repr(const Value& value) {
       }
       return out + (d.is_namespace ? "}>" : "}");
     }
-    case K::Callable: return "<function " + value.as_callable().name + ">";
+    case K::Callable:
+      return "<function " + value.as_callable().name + ">";
   }
   return "";
 }

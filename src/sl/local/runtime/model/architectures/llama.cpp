@@ -31,11 +31,12 @@ torch::Tensor llama_frequencies(const ModelConfig& config) {
 }  // namespace
 
 Architecture llama_architecture() {
-  return {"LlamaForCausalLM", llama_biases,
-          [](const ModelConfig& config, const ComputeDevice& device, DecoderWeights weights) -> std::unique_ptr<CausalLM> {
-            return std::make_unique<PreNormDecoderLM>(config, device, llama_biases(config), std::move(weights),
-                                                      llama_frequencies(config));
-          }};
+  return {
+      "LlamaForCausalLM", llama_biases,
+      [](const ModelConfig& config, const ComputeDevice& device, DecoderWeights weights) -> std::unique_ptr<CausalLM> {
+        return std::make_unique<PreNormDecoderLM>(config, device, llama_biases(config), std::move(weights),
+                                                  llama_frequencies(config));
+      }};
 }
 
 }  // namespace sl::local

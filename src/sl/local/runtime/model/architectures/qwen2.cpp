@@ -12,9 +12,8 @@
 // Rows are packed tokens of several sequences (attention.hpp); d = head_dim = hidden / heads.
 #include "sl/local/runtime/model/architectures/qwen2.hpp"
 
-#include "sl/local/runtime/model/architectures/pre_norm_decoder.hpp"
-
 #include "sl/core/error.hpp"
+#include "sl/local/runtime/model/architectures/pre_norm_decoder.hpp"
 
 namespace sl::local {
 
@@ -26,14 +25,13 @@ DecoderBiases qwen2_biases(const ModelConfig&) { return {.qkv = true, .o = false
 }  // namespace
 
 Architecture qwen2_architecture() {
-  return {"Qwen2ForCausalLM",
-          qwen2_biases,
-          [](const ModelConfig& config, const ComputeDevice& device, DecoderWeights weights) -> std::unique_ptr<CausalLM> {
-            if (config.rope_scaling)
-              throw UsageError("config.json: rope_scaling is not supported for Qwen2ForCausalLM");
-            return std::make_unique<PreNormDecoderLM>(config, device, qwen2_biases(config), std::move(weights),
-                                                      rope_inverse_frequencies(config.head_dim, config.rope_theta));
-          }};
+  return {
+      "Qwen2ForCausalLM", qwen2_biases,
+      [](const ModelConfig& config, const ComputeDevice& device, DecoderWeights weights) -> std::unique_ptr<CausalLM> {
+        if (config.rope_scaling) throw UsageError("config.json: rope_scaling is not supported for Qwen2ForCausalLM");
+        return std::make_unique<PreNormDecoderLM>(config, device, qwen2_biases(config), std::move(weights),
+                                                  rope_inverse_frequencies(config.head_dim, config.rope_theta));
+      }};
 }
 
 }  // namespace sl::local

@@ -11,7 +11,7 @@ namespace {
 // Tensors some checkpoints carry that carry no information for us.
 bool ignorable_extra(const std::string& name, const ModelConfig& config) {
   if (name.find("rotary_emb.inv_freq") != std::string::npos) return true;  // older Llama exports
-  return config.tie_word_embeddings && name == "lm_head.weight";  // tied: lm_head is embed_tokens
+  return config.tie_word_embeddings && name == "lm_head.weight";           // tied: lm_head is embed_tokens
 }
 
 }  // namespace
