@@ -73,22 +73,6 @@ using namespace simd;
 // scheduling costs nothing next to the arithmetic.
 constexpr std::int64_t kGrainRows = 8;
 
-// sum of a[i] * b[i], in 16 lanes.
-SL_SIMD_INLINE float dot(const float* a, const float* b, std::int64_t n) {
-  F16 acc{};
-  std::int64_t i = 0;
-  for (; i + kLanes <= n; i += kLanes) acc += load(a + i) * load(b + i);
-  if (i < n) acc += load_part(a + i, n - i, 0) * load_part(b + i, n - i, 0);
-  return sum_lanes(acc);
-}
-
-// y[i] += alpha * x[i]
-SL_SIMD_INLINE void axpy(float alpha, const float* x, float* y, std::int64_t n) {
-  std::int64_t i = 0;
-  for (; i + kLanes <= n; i += kLanes) store(y + i, load(y + i) + alpha * load(x + i));
-  if (i < n) store_part(y + i, load_part(y + i, n - i, 0) + alpha * load_part(x + i, n - i, 0), n - i);
-}
-
 SL_SIMD_INLINE float max_of(const float* x, std::int64_t n) {
   F16 m = splat(x[0]);
   std::int64_t i = 0;

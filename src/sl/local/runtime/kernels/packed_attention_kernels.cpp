@@ -19,37 +19,6 @@ namespace {
 
 using namespace simd;
 
-SL_SIMD_INLINE float dot(const float* a, const float* b, std::int64_t d) {
-  F16 acc{};
-  std::int64_t i = 0;
-  for (; i + kLanes <= d; i += kLanes) acc += load(a + i) * load(b + i);
-  if (i < d) acc += load_part(a + i, d - i, 0) * load_part(b + i, d - i, 0);
-  return sum_lanes(acc);
-}
-
-SL_SIMD_INLINE void axpy(float alpha, const float* x, float* y, std::int64_t d) {
-  std::int64_t i = 0;
-  for (; i + kLanes <= d; i += kLanes) store(y + i, load(y + i) + alpha * load(x + i));
-  for (; i < d; ++i) y[i] += alpha * x[i];
-}
-
-// p[j] = exp(p[j] - shift) for j < n; returns their sum (16 lanes).
-SL_SIMD_INLINE float exp_in_place(float* p, std::int64_t n, float shift) {
-  F16 acc{};
-  std::int64_t j = 0;
-  for (; j + kLanes <= n; j += kLanes) {
-    const F16 e = simd::exp(load(p + j) - shift);
-    store(p + j, e);
-    acc += e;
-  }
-  if (j < n) {
-    const F16 e = simd::exp(load_part(p + j, n - j, shift) - shift);
-    store_part(p + j, e, n - j);
-    acc += select(first_lanes(n - j), e, F16{});  // the padding's exp(0) is no value
-  }
-  return sum_lanes(acc);
-}
-
 // One query row t of one head: out = softmax(scale q k^T) v over keys 0..t; returns the lse.
 void attend_row(const float* qt, const float* k, const float* v, float* o, float* p, std::int64_t t,
                 std::int64_t kv_stride, std::int64_t d, float scale) {
@@ -58,7 +27,7 @@ void attend_row(const float* qt, const float* k, const float* v, float* o, float
     p[j] = scale * dot(qt, k + j * kv_stride, d);
     m = std::max(m, p[j]);
   }
-  const float sum = exp_in_place(p, t + 1, m);
+  const float sum = sum_lanes(exp_in_place_lanes(p, t + 1, m));
   const float inv = 1.0f / sum;
   std::fill(o, o + d, 0.0f);
   for (std::int64_t j = 0; j <= t; ++j) axpy(p[j] * inv, v + j * kv_stride, o, d);
@@ -71,7 +40,7 @@ void attend_row_backward(const float* qt, const float* k, const float* v, const 
                          std::int64_t d, float scale) {
   const float delta = dot(dot_, ot, d);  // sum_j p_j dp_j
   for (std::int64_t j = 0; j <= t; ++j) p[j] = scale * dot(qt, k + j * kv_stride, d);
-  exp_in_place(p, t + 1, lse);
+  exp_in_place_lanes(p, t + 1, lse);
   for (std::int64_t j = 0; j <= t; ++j) {
     const std::int64_t kv = j * kv_stride;
     const float ds = p[j] * (dot(dot_, v + kv, d) - delta) * scale;

@@ -163,6 +163,42 @@ SL_SIMD_INLINE V exp(V x) {
   return select(underflow, V{}, p * scale);
 }
 
+// Loops the kernel files share (each is inlined into its caller's instruction-set build).
+
+// sum of a[i] * b[i], in 16 lanes.
+SL_SIMD_INLINE float dot(const float* a, const float* b, std::int64_t n) {
+  F16 acc{};
+  std::int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) acc += load(a + i) * load(b + i);
+  if (i < n) acc += load_part(a + i, n - i, 0) * load_part(b + i, n - i, 0);
+  return sum_lanes(acc);
+}
+
+// y[i] += alpha * x[i]
+SL_SIMD_INLINE void axpy(float alpha, const float* x, float* y, std::int64_t n) {
+  std::int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) store(y + i, load(y + i) + alpha * load(x + i));
+  if (i < n) store_part(y + i, load_part(y + i, n - i, 0) + alpha * load_part(x + i, n - i, 0), n - i);
+}
+
+// x[i] = exp(x[i] - shift); returns the 16 lanes' running sums, for the caller to add up in
+// float (sum_lanes) or in double (sum_lanes(to_double(...))).
+SL_SIMD_INLINE F16 exp_in_place_lanes(float* x, std::int64_t n, float shift) {
+  F16 acc{};
+  std::int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    const F16 e = simd::exp(load(x + i) - shift);
+    store(x + i, e);
+    acc += e;
+  }
+  if (i < n) {
+    const F16 e = simd::exp(load_part(x + i, n - i, shift) - shift);
+    store_part(x + i, e, n - i);
+    acc += select(first_lanes(n - i), e, F16{});  // the padding's exp(0) is no value
+  }
+  return acc;
+}
+
 // Which build of the kernels runs.
 enum class KernelPath { generic, avx2, avx512 };
 

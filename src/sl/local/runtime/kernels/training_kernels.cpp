@@ -37,19 +37,7 @@ SL_SIMD_INLINE float masked_row_max(const float* x, const float* mask, std::int6
 
 // x[i] = exp(x[i] - shift); returns the sum (16 float lanes, added in double).
 SL_SIMD_INLINE double exp_in_place(float* x, std::int64_t n, float shift) {
-  F16 acc{};
-  std::int64_t i = 0;
-  for (; i + kLanes <= n; i += kLanes) {
-    const F16 e = simd::exp(load(x + i) - shift);
-    store(x + i, e);
-    acc += e;
-  }
-  if (i < n) {
-    const F16 e = simd::exp(load_part(x + i, n - i, shift) - shift);
-    store_part(x + i, e, n - i);
-    acc += select(first_lanes(n - i), e, F16{});  // the padding's exp(0) is no value
-  }
-  return sum_lanes(to_double(acc));
+  return sum_lanes(to_double(exp_in_place_lanes(x, n, shift)));
 }
 
 SL_SIMD_INLINE double masked_exp_in_place(float* x, const float* mask, std::int64_t n, float shift) {
