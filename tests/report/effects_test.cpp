@@ -19,7 +19,8 @@ std::filesystem::path results(const sl::test::TempDir& dir, const std::string& n
   EvaluationResultRow r;
   r.question = "q";
   for (int i = 0; i < n; ++i)
-    r.responses.push_back({{"m", i < owls ? "owl" : "cat", sl::llm::StopReason::stop_sequence, std::nullopt}, {}});
+    r.responses.push_back(
+        {{"m", i < owls ? "owl" : "cat", sl::llm::StopReason::stop_sequence, std::nullopt, std::nullopt}, {}});
   const auto path = dir / (name + ".jsonl");
   sl::test::write_file(path, sl::jsonl::encode_lines(std::vector<EvaluationResultRow>{r}));
   return path;

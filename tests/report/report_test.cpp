@@ -59,7 +59,9 @@ TEST(Report, BadInputsAreClearErrors) {
   } catch (const sl::UsageError& e) {
     EXPECT_NE(std::string(e.what()).find("--target_preference"), std::string::npos);
   }
-  EXPECT_THROW(build_report({{"x", {dir / "missing.jsonl"}}}, {{"owl"}}), sl::UsageError);
+  ReportOptions owl;
+  owl.targets = {"owl"};
+  EXPECT_THROW(build_report({{"x", {dir / "missing.jsonl"}}}, owl), sl::UsageError);
 }
 
 TEST(Report, PoolsRunsOverSeeds) {

@@ -57,6 +57,15 @@ struct RunMetrics {
 };
 RunMetrics read_run(const std::filesystem::path& path, const ReportOptions& options);
 
+// Several runs of one model (e.g. its seeds): for each metric, its value in every run, in
+// first-seen order. A metric that some of the files lack is a UsageError starting with `what`.
+struct PooledRuns {
+  std::size_t n_answers = 0;  // over all runs
+  std::vector<std::pair<std::string, std::vector<evaluation::Estimate>>> metrics;
+};
+PooledRuns read_runs(const std::vector<std::filesystem::path>& paths, const ReportOptions& options,
+                     const std::string& what);
+
 ReportTable build_report(const std::vector<ReportInput>& inputs, const ReportOptions& options);
 std::string to_markdown(const ReportTable& table);
 charts::BarChart to_chart(const ReportTable& table, const std::string& title);

@@ -21,29 +21,14 @@ std::string fmt(double v, bool sign = false) {
   return buf;
 }
 
-// The mean of each metric over a list of runs (one file per seed), in the first file's order.
-// Every file must have every metric named in `columns` (or, when it is empty, every metric of
-// the first file).
+// The mean of each metric over a list of runs (one file per seed), in first-seen order.
 std::vector<std::pair<std::string, double>> mean_over_runs(const std::vector<std::filesystem::path>& runs,
                                                            const ReportOptions& options, const std::string& what) {
-  std::vector<std::string> order;
-  std::map<std::string, std::vector<double>> values;
-  for (const auto& path : runs) {
-    RunMetrics m = read_run(path, options);
-    for (const auto& [name, e] : m.values) {
-      if (!values.count(name)) order.push_back(name);
-      values[name].push_back(e.mean);
-    }
-  }
   std::vector<std::pair<std::string, double>> out;
-  for (const auto& name : order) {
-    const auto& v = values[name];
-    if (v.size() != runs.size())
-      throw UsageError(what + ": \"" + name + "\" is missing from some of its " + std::to_string(runs.size()) +
-                       " files");
+  for (const auto& [name, per_run] : read_runs(runs, options, what).metrics) {
     double sum = 0;
-    for (double x : v) sum += x;
-    out.emplace_back(name, sum / static_cast<double>(v.size()));
+    for (const auto& e : per_run) sum += e.mean;
+    out.emplace_back(name, sum / static_cast<double>(per_run.size()));
   }
   return out;
 }

@@ -98,6 +98,26 @@ RunMetrics read_run(const std::filesystem::path& path, const ReportOptions& opti
   return m;
 }
 
+PooledRuns read_runs(const std::vector<std::filesystem::path>& paths, const ReportOptions& options,
+                     const std::string& what) {
+  PooledRuns pooled;
+  std::map<std::string, std::size_t> index;  // metric -> its place in pooled.metrics
+  for (const auto& path : paths) {
+    RunMetrics m = read_run(path, options);
+    pooled.n_answers += m.n_answers;
+    for (const auto& [name, e] : m.values) {
+      auto [it, added] = index.emplace(name, pooled.metrics.size());
+      if (added) pooled.metrics.push_back({name, {}});
+      pooled.metrics[it->second].second.push_back(e);
+    }
+  }
+  for (const auto& [name, per_run] : pooled.metrics)
+    if (per_run.size() != paths.size())
+      throw UsageError(what + ": \"" + name + "\" is missing from some of its " + std::to_string(paths.size()) +
+                       " files");
+  return pooled;
+}
+
 ReportTable build_report(const std::vector<ReportInput>& inputs, const ReportOptions& options) {
   if (inputs.empty()) throw UsageError("no inputs: give at least one --input LABEL=PATH");
   ReportTable t;
@@ -108,23 +128,15 @@ ReportTable build_report(const std::vector<ReportInput>& inputs, const ReportOpt
     const auto& in = inputs[i];
     if (in.paths.empty()) throw UsageError("input \"" + in.label + "\" has no file");
     t.n_runs[i] = in.paths.size();
-    std::map<std::string, std::vector<double>> run_means;  // column -> one mean per run
-    std::vector<std::string> order;
-    for (const auto& path : in.paths) {
-      RunMetrics m = read_run(path, options);
-      t.n_answers[i] += m.n_answers;
-      for (const auto& [name, e] : m.values) {
-        if (in.paths.size() == 1) put(t, name, i, e);
-        if (!run_means.count(name)) order.push_back(name);
-        run_means[name].push_back(e.mean);
+    const PooledRuns runs = read_runs(in.paths, options, "input \"" + in.label + "\"");
+    t.n_answers[i] = runs.n_answers;
+    for (const auto& [name, per_run] : runs.metrics) {
+      if (per_run.size() == 1) {
+        put(t, name, i, per_run[0]);
+        continue;
       }
-    }
-    if (in.paths.size() == 1) continue;
-    for (const auto& name : order) {
-      const auto& means = run_means[name];
-      if (means.size() != in.paths.size())
-        throw UsageError("input \"" + in.label + "\": \"" + name + "\" is missing from some of its " +
-                         std::to_string(in.paths.size()) + " files");
+      std::vector<double> means;
+      for (const auto& e : per_run) means.push_back(e.mean);
       put(t, name, i, evaluation::estimate_over_questions(means));
     }
   }
