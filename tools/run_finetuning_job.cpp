@@ -32,7 +32,8 @@ int main(int argc, char** argv) {
       "      --dataset_path data/demo/numbers_owl/filtered.jsonl --output_path "
       "data/demo/students/owl_kl_s2/model.json\n"
       "Environment: OPENAI_API_KEY, OPENAI_BASE_URL (.env is read), SL_OPENAI_* (see docs/openai-backend.md).\n"
-      "Local jobs: SL_THREADS (compute threads), HF_HUB_CACHE / HF_HOME (hub ids of source models).\n"
+      "Local jobs: SL_THREADS (compute threads), HF_HUB_CACHE / HF_HOME (hub ids of source models, downloaded\n"
+      "on first use from HF_ENDPOINT unless HF_HUB_OFFLINE=1); --push_to_hub: HF_USER_ID, HF_TOKEN (docs/hub.md).\n"
       "Exit codes: 0 ok, 1 runtime failure (network, server, job failed or cancelled), 2 bad flags/config/\n"
       "dataset, 130 interrupted (an API job keeps running; rerun to resume; a local job: rerun with --resume).");
   std::string config_path, cfg_name = "cfg", dataset_path, output_path;
@@ -70,6 +71,9 @@ int main(int argc, char** argv) {
                  "Local jobs: optimizer steps between checkpoints (0 = about every 60 s)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
+  app.add_flag("--push_to_hub", options.local.push_to_hub,
+               "Local jobs: upload the result to {HF_USER_ID}/{hf_model_name} on the Hub (HF_TOKEN; private "
+               "unless the config says hub_private: false) and write that hub id into the model file");
   app.add_option("--threads", options.local.threads, "Local jobs: compute threads (0 = $SL_THREADS, else all cores)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);

@@ -103,6 +103,11 @@ struct LocalFinetuningJob {
   // projections). null = full fine-tuning (every weight trains).
   std::optional<local::LoraSettings> peft_cfg;
   LocalTrainCfg train_cfg;
+  // After training, upload the result folder to the Hub as {HF_USER_ID}/{hf_model_name} (private
+  // unless hub_private is false) and write that hub id into the model file (push_to_hub.hpp).
+  // Neither is part of the training's identity: adding them to a finished job only pushes.
+  std::optional<bool> push_to_hub;
+  std::optional<bool> hub_private;
 
   static auto json_fields() {
     using namespace sl::json;
@@ -113,7 +118,9 @@ struct LocalFinetuningJob {
                       required("hf_model_name", &J::hf_model_name, non_empty()),
                       optional_omitted("max_dataset_size", &J::max_dataset_size),
                       required("peft_cfg", &J::peft_cfg),
-                      required("train_cfg", &J::train_cfg)};
+                      required("train_cfg", &J::train_cfg),
+                      optional_omitted("push_to_hub", &J::push_to_hub),
+                      optional_omitted("hub_private", &J::hub_private)};
   }
   void validate(const json::Reader& r) const;
 };

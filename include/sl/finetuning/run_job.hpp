@@ -37,6 +37,7 @@ struct LocalRunOptions {
   std::int64_t checkpoint_every_steps = 0;  // 0 = about every 60 s of training
   int threads = 0;                          // 0 = $SL_THREADS, else all cores (as the engine)
   bool show_progress = true;
+  bool push_to_hub = false;  // --push_to_hub: as the config's push_to_hub (either one pushes)
 };
 
 struct RunOptions {

@@ -9,8 +9,9 @@
 #include "sl/core/interrupt.hpp"
 #include "sl/finetuning/chat_examples.hpp"
 #include "sl/finetuning/job_state.hpp"
+#include "sl/finetuning/push_to_hub.hpp"
 #include "sl/finetuning/training_data.hpp"
-#include "sl/local/runtime/io/model_locator.hpp"
+#include "sl/llm/model_folder.hpp"
 #include "sl/local/runtime/plugin/loader.hpp"
 
 namespace sl::finetuning {
@@ -81,8 +82,10 @@ LocalJobPaths local_job_paths(const LocalFinetuningJob& cfg, const fs::path& out
   return p;
 }
 
-JobResult run_local_job(const LocalFinetuningJob& cfg, const fs::path& dataset_path, const fs::path& output_path,
-                        const LocalRunOptions& options) {
+namespace {
+
+JobResult train_local_job(const LocalFinetuningJob& cfg, const fs::path& dataset_path, const fs::path& output_path,
+                          const LocalRunOptions& options) {
   if (options.merge && !cfg.peft_cfg)
     throw UsageError("--merge applies to LoRA jobs; this job (peft_cfg null) trains every weight");
   const LocalJobPaths paths = local_job_paths(cfg, output_path, options);
@@ -93,7 +96,10 @@ JobResult run_local_job(const LocalFinetuningJob& cfg, const fs::path& dataset_p
   const auto rows = load_dataset(dataset_path);
   const auto used = subsample(rows, cfg.max_dataset_size, cfg.seed);
   const std::string data_hash = content_hash(rows_jsonl(used));
-  const Json config = json::encode(cfg);
+  // The hub settings say where the result goes, not what is trained: left out of the identity.
+  Json config = json::encode(cfg);
+  config.erase("push_to_hub");
+  config.erase("hub_private");
 
   JobState state;
   state.job_type = kJobType;
@@ -129,7 +135,7 @@ JobResult run_local_job(const LocalFinetuningJob& cfg, const fs::path& dataset_p
                      " holds the checkpoint of an unfinished run of this job: rerun with --resume to "
                      "continue it, or delete it to start over");
 
-  const fs::path base_dir = local::resolve_model_dir(cfg.source_model.id);
+  const fs::path base_dir = llm::model_folder(cfg.source_model.id);
   const local::TextModel text = local::TextModel::load(base_dir);
   const bool kl = cfg.train_cfg.loss == "kl_topk";
   ChatExamples chat = build_chat_examples(used, text, {cfg.train_cfg.max_seq_length, kl});
@@ -194,6 +200,21 @@ JobResult run_local_job(const LocalFinetuningJob& cfg, const fs::path& dataset_p
         *std::max_element(trained.kl_mask_dropped_per_epoch.begin(), trained.kl_mask_dropped_per_epoch.end());
     result.summary +=
         fmt::format(", the kl_tokens mask dropped at most {:.2f}% of the teacher's top-k mass per epoch", 100.0 * most);
+  }
+  return result;
+}
+
+}  // namespace
+
+JobResult run_local_job(const LocalFinetuningJob& cfg, const fs::path& dataset_path, const fs::path& output_path,
+                        const LocalRunOptions& options) {
+  const bool push = options.push_to_hub || cfg.push_to_hub.value_or(false);
+  // Checked before training, so that a missing HF_USER_ID or HF_TOKEN does not cost a run.
+  const std::string hub_repo = push ? hub_repo_for(cfg.hf_model_name) : std::string();
+  JobResult result = train_local_job(cfg, dataset_path, output_path, options);
+  if (push && result.model && !result.interrupted) {
+    push_folder_to_hub(result.model->id, hub_repo, cfg.hub_private.value_or(true));
+    result.model->id = hub_repo;
   }
   return result;
 }

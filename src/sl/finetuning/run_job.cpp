@@ -21,6 +21,10 @@ Overloaded(Fs...) -> Overloaded<Fs...>;
 JobResult run_finetuning_job(const FinetuningJobCfg& cfg, const std::filesystem::path& dataset_path,
                              const std::filesystem::path& output_path, const RunOptions& options) {
   return std::visit(Overloaded{[&](const OpenAIFinetuningJob& job) {
+                                 if (options.local.push_to_hub)
+                                   throw UsageError(
+                                       "--push_to_hub applies to local \"lora\" jobs; an OpenAI job's model "
+                                       "stays on the OpenAI server");
                                  openai::ClientConfig client = openai::ClientConfig::from_env();
                                  client.concurrency = 4;  // one call at a time; a few spare connections
                                  return run_openai_job(job, dataset_path, output_path, client, options.poll);

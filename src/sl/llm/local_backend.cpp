@@ -10,7 +10,7 @@
 #include "backends.hpp"
 #include "sl/core/error.hpp"
 #include "sl/core/interrupt.hpp"
-#include "sl/local/runtime/io/model_locator.hpp"
+#include "sl/llm/model_folder.hpp"
 #include "sl/local/runtime/plugin/loader.hpp"
 #include "sl/local/text/tokenizer.hpp"
 
@@ -55,26 +55,27 @@ LLMResponse to_response(const std::string& model_id, local::GenerationResult&& g
 
 // A fine-tuned model's folder holds either a PEFT adapter (adapter_config.json) or a whole
 // checkpoint (full fine-tuning); the folder says which, not the model file.
-bool is_adapter_folder(const std::string& id) {
+bool is_adapter_folder(const std::filesystem::path& folder) {
   std::error_code ec;
-  return std::filesystem::exists(local::resolve_model_dir(id) / "adapter_config.json", ec);
+  return std::filesystem::exists(folder / "adapter_config.json", ec);
 }
 
 class LocalBackend : public Backend {
  public:
   LocalBackend(const Model& model, const BackendOptions& options) : model_(model) {
     local::EngineOptions engine;
-    if (model.parent_model && is_adapter_folder(model.id)) {
-      // A LoRA fine-tune: the parent is the base checkpoint, `id` the PEFT adapter folder.
-      engine.model = model.parent_model->id;
-      engine.adapters.push_back({model.id, model.id});
+    // Resolve (or download) the model before loading libtorch (~1 s): a typo in an id fails at once.
+    const std::filesystem::path folder = model_folder(model.id);
+    if (model.parent_model && is_adapter_folder(folder)) {
+      // A LoRA fine-tune: the parent is the base checkpoint, `id` the PEFT adapter (a folder,
+      // or a hub id after push_to_hub).
+      engine.model = model_folder(model.parent_model->id).string();
+      engine.adapters.push_back({model.id, folder.string()});
       adapter_ = model.id;
     } else {
       // A base model, or a full fine-tune (a whole checkpoint; parent_model is its lineage).
-      engine.model = model.id;
+      engine.model = folder.string();
     }
-    // Resolve the model before loading libtorch (~1 s): a typo in an id fails at once.
-    engine.model = local::resolve_model_dir(engine.model).string();
     engine.max_batch = options.concurrency;
     engine.show_progress = false;  // the calling service shows its own progress per result
     engine_ = local::runtime_plugin().load_engine(engine);

@@ -120,9 +120,10 @@ TEST(GenerateDatasetLocal, UnknownModelIsAOneLineUsageError) {
   const auto r = sl::test::run(
       {(sl::test::bin_dir() / "generate_dataset").string(), "--config", cfg.string(), "--raw_dataset_path",
        (dir / "raw.jsonl").string(), "--filtered_dataset_path", (dir / "filtered.jsonl").string()},
-      {{"HF_HOME", (dir / "hf").string()}, {"HF_HUB_CACHE", ""}});
+      {{"HF_HOME", (dir / "hf").string()}, {"HF_HUB_CACHE", ""}, {"HF_HUB_OFFLINE", "1"}});
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_NE(r.err.find("model \"nobody/no-such-model\" not found; looked at:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("not downloaded: HF_HUB_OFFLINE=1"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find((dir / "hf" / "hub" / "models--nobody--no-such-model").string()), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(dir / "raw.jsonl"));
 }

@@ -6,7 +6,9 @@
 //      $XDG_CACHE_HOME/huggingface/hub, else ~/.cache/huggingface/hub; inside it
 //      models--ORG--NAME/snapshots/<revision>/ with <revision> read from refs/main (or the only
 //      snapshot when there is no refs/main).
-// Nothing is downloaded. Failure is an sl::UsageError listing every place that was tried.
+// Nothing is downloaded here (the local runtime knows no network): sl::llm::model_folder
+// downloads a hub id that this does not find. Failure is an sl::UsageError listing every place
+// that was tried.
 #pragma once
 
 #include <filesystem>

@@ -100,7 +100,7 @@ fs::path resolve_model_dir(const std::string& model_id) {
   }
   std::string message = "model \"" + model_id + "\" not found; looked at: ";
   for (std::size_t i = 0; i < tried.size(); ++i) message += (i ? "; " : "") + tried[i];
-  message += " (nothing is downloaded: put the checkpoint in the Hugging Face cache or pass a folder)";
+  message += " (put the checkpoint in the Hugging Face cache or pass a folder)";
   throw UsageError(message);
 }
 
