@@ -58,6 +58,21 @@ TEST(ModelFolder, DownloadsAHubIdOnFirstUseThenFindsItInTheCache) {
   EXPECT_EQ(hub.stats()["requests"]["info"], info_requests);
 }
 
+TEST(ModelFolder, AnUnfinishedDownloadIsCompletedNotUsed) {
+  TempDir dir;
+  const auto repo = sl::test::write_hub_test_repo(dir / "repo");
+  FakeHub hub({"--repo", "org/tiny=" + repo.folder.string(), "--fault", "404:resolve/tokenizer.json:1"});
+  ScopedEnv env({{"HF_ENDPOINT", hub.url()},
+                 {"HF_HUB_CACHE", (dir / "cache").string()},
+                 {"HUGGINGFACE_HUB_CACHE", ""},
+                 {"HF_HUB_OFFLINE", ""},
+                 {"HF_TOKEN", ""}});
+  EXPECT_THROW(model_folder("org/tiny"), UsageError);  // the 404 stops it after the other files
+  const fs::path folder = model_folder("org/tiny");    // the lone snapshot has no refs/main yet
+  EXPECT_TRUE(fs::exists(folder / "tokenizer.json"));
+  EXPECT_TRUE(fs::exists(dir / "cache" / "models--org--tiny" / "refs" / "main"));
+}
+
 TEST(ModelFolder, OfflineAndFailuresListWhatWasTried) {
   TempDir dir;
   FakeHub hub;

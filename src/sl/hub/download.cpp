@@ -246,6 +246,7 @@ DownloadResult snapshot_download(const DownloadRequest& request, const Settings&
   std::atomic<std::uint64_t> bytes{0};
   std::atomic<std::size_t> next{0}, downloaded{0};
   std::vector<std::string> errors;
+  std::optional<int> first_status;  // the first failure's HTTP status, when it was one
   auto worker = [&] {
     for (std::size_t i = next++; i < wanted.size(); i = next++) {
       try {
@@ -258,6 +259,8 @@ DownloadResult snapshot_download(const DownloadRequest& request, const Settings&
         }
       } catch (const std::exception& e) {
         std::lock_guard<std::mutex> lock(mu);
+        if (errors.empty())
+          if (const auto* http = dynamic_cast<const HttpError*>(&e)) first_status = http->status();
         errors.push_back(e.what());
       }
     }
@@ -271,6 +274,7 @@ DownloadResult snapshot_download(const DownloadRequest& request, const Settings&
   if (!errors.empty()) {
     std::string msg = errors.front();
     if (errors.size() > 1) msg += " (and " + std::to_string(errors.size() - 1) + " more failed files)";
+    if (first_status) throw HttpError(*first_status, msg);
     throw Error(msg);
   }
   cache.write_ref(request.revision, info.sha);
