@@ -113,14 +113,19 @@ TEST(PushToHub, TrainsOnADownloadedBaseAndPushesTheAdapterOnce) {
   for (const char* k : {"HF_ENDPOINT", "HF_HUB_CACHE", "HF_TOKEN", "HF_USER_ID", "SL_THREADS"}) ::unsetenv(k);
 }
 
-TEST(PushToHub, FlagNeedsHfUserIdBeforeTraining) {
+TEST(PushToHub, TheFlagPushesTooAfterCheckingHfUserIdBeforeTraining) {
   PushJob s(false);
   FakeHub hub({"--repo", "org/tinybase=" + (s.dir / "tinybase").string(), "--token", "hf_good"});
-  auto env = s.env(hub, "");
-  const auto r = sl::test::run(s.argv({"--push_to_hub"}), env);
+  auto r = sl::test::run(s.argv({"--push_to_hub"}), s.env(hub, ""));
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_NE(r.err.find("HF_USER_ID"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(s.dir / "out" / "student"));  // nothing trained
+
+  r = sl::test::run(s.argv({"--push_to_hub"}), s.env(hub, "team"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(sl::test::read_json(s.out)["id"], "team/student");
+  EXPECT_EQ(hub.stats()["commits"]["team/student"], 1);
+  EXPECT_EQ(hub.stats()["private"]["team/student"], true);
 }
 
 }  // namespace

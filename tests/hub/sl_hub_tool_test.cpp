@@ -16,7 +16,7 @@ using sl::test::TempDir;
 TEST(SlHubTool, DownloadListUpload) {
   TempDir dir;
   const auto repo = sl::test::write_hub_test_repo(dir / "repo");
-  FakeHub hub({"--repo", "org/tiny=" + repo.folder.string(), "--token", "hf_good"});
+  FakeHub hub({"--repo", "org/tiny=" + repo.folder.string(), "--token", "hf_good", "--tree-page-size", "2"});
   const std::map<std::string, std::string> env{{"HF_ENDPOINT", hub.url()},
                                                {"HF_HUB_CACHE", (dir / "cache").string()},
                                                {"HF_HOME", ""},
@@ -34,6 +34,8 @@ TEST(SlHubTool, DownloadListUpload) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("300000  "), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("docs/notes.txt"), std::string::npos) << r.out;
+  EXPECT_EQ(sl::test::lines_of(r.out).size(), 7u) << r.out;  // four pages of two
+  EXPECT_EQ(hub.stats()["requests"]["tree"], 4);
 
   r = sl::test::run({sl::test::program("sl_hub"), "upload", repo.folder.string(), "me/copy", "--public"}, env);
   ASSERT_EQ(r.exit_code, 0) << r.err;

@@ -111,15 +111,38 @@ std::string current_commit(const HttpClient& http, const RepoId& repo, const std
   return parse_model_info(http.send(r).body, r.url).sha;
 }
 
+// The URL of rel="next" in a Link header (the tree listing is paginated), or "".
+std::string next_page(const std::map<std::string, std::string>& headers) {
+  auto it = headers.find("link");
+  if (it == headers.end()) return "";
+  const std::string& link = it->second;
+  const auto rel = link.find("rel=\"next\"");
+  if (rel == std::string::npos) return "";
+  const auto open = link.rfind('<', rel), close = link.rfind('>', rel);
+  if (open == std::string::npos || close == std::string::npos || close < open) return "";
+  return link.substr(open + 1, close - open - 1);
+}
+
 std::vector<TreeEntry> tree(const HttpClient& http, const RepoId& repo, const std::string& revision) {
   HttpRequest r;
   r.url = http.settings().endpoint + "/api/models/" + repo.str() + "/tree/" + escape_component(revision) +
           "?recursive=true&expand=false";
   r.accept = {404};
   r.context = "file list of " + repo.str();
-  const auto resp = http.send(r);
-  if (resp.status == 404) return {};  // a new repo has no revision yet
-  return parse_tree(resp.body, r.url);
+  std::vector<TreeEntry> out;
+  for (int page = 0; page < 10000; ++page) {
+    const auto resp = http.send(r);
+    if (resp.status == 404) return {};  // a new repo has no revision yet
+    auto entries = parse_tree(resp.body, r.url);
+    out.insert(out.end(), std::make_move_iterator(entries.begin()), std::make_move_iterator(entries.end()));
+    const std::string next = next_page(resp.headers);
+    if (next.empty()) return out;
+    // Pages stay on the Hub (the token goes to its origin only, whatever the header says).
+    if (detail::origin_of(next) != detail::origin_of(http.settings().endpoint))
+      throw Error("answer of " + r.url + ": the next page " + next + " is on another host");
+    r.url = next;
+  }
+  throw Error("the file list of " + repo.str() + " has more than 10000 pages");
 }
 
 // Sends the LFS objects the server does not have yet; returns how many were sent.
@@ -140,7 +163,7 @@ std::size_t upload_lfs(const HttpClient& http, const RepoId& repo, const std::st
              {"transfers", {"basic"}},
              {"objects", objects},
              {"hash_algo", "sha256"},
-             {"ref", {{"name", "refs/heads/" + revision}}}}
+             {"ref", {{"name", revision}}}}
                .dump();
   r.context = "LFS batch for " + repo.str();
   const auto batch = parse_lfs_batch(http.send(r).body, r.url);

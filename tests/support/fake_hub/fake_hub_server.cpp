@@ -56,6 +56,7 @@ struct Server {
   std::vector<Fault> faults;
   std::string token;
   bool redirect_to_cdn = true;
+  std::size_t tree_page_size = 1000;
   std::string hub_url, cdn_url;
   httplib::Server hub, cdn;
 
@@ -230,8 +231,17 @@ void Server::add_routes() {
     Repo* repo = readable(req, res, name);
     if (!repo) return;
     if (repo->commits.empty()) return error(res, 404, "Revision Not Found for url: " + name);
+    // Pages of tree_page_size entries, the next one named by a Link header (as the Hub does).
+    const std::size_t first = req.has_param("cursor") ? std::stoul(req.get_param_value("cursor")) : 0;
     J out = J::array();
+    std::size_t i = 0;
     for (const auto& [path, f] : repo->files) {
+      if (i++ < first) continue;
+      if (out.size() == tree_page_size) {
+        res.set_header("Link", "<" + hub_url + req.path + "?recursive=true&expand=false&cursor=" +
+                                   std::to_string(first + out.size()) + ">; rel=\"next\"");
+        break;
+      }
       J e = {{"type", "file"}, {"oid", f.git_sha1}, {"size", f.content.size()}, {"path", path}};
       if (f.lfs) e["lfs"] = {{"oid", f.sha256}, {"size", f.content.size()}, {"pointerSize", 134}};
       out.push_back(e);
@@ -392,6 +402,8 @@ int main(int argc, char** argv) {
   app.add_option("--fault", fault_specs,
                  "KIND:ROUTE[/FILE][:COUNT]; KIND 401 403 404 429 500 502 503 cut badsum evilname; ROUTE info "
                  "resolve cdn tree create preupload batch lfs verify commit or *");
+  app.add_option("--tree-page-size", server.tree_page_size, "Entries per page of the tree listing (Link: rel=next)")
+      ->check(CLI::Range(1, 1000000));
   app.add_flag("--no-cdn", no_cdn, "Serve large files from /resolve directly instead of redirecting");
   sl::cli::add_logging_flags(app);
   return sl::cli::run(app, argc, argv, [&] {
