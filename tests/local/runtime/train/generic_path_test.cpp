@@ -414,6 +414,67 @@ TEST(GenericPathResume, ContinuesToTheSameBytes) {
             files::read_text(dir / "parts" / "adapter_model.safetensors"));
 }
 
+// CUDA's precision recipe, run on the CPU: bfloat16 base weights and activations, float32 LoRA
+// adapters (the delta computed in float32), the loss statistics in float32. One LoRA step's
+// gradients of A and B must be float32 and agree with those of the float32 model to bfloat16
+// accuracy. bfloat16 keeps 8 significant bits (2^-9 = 0.2% per rounding); the logits (|z| of a
+// few units with init_std 0.1) are rounded once at the GEMM's output, which moves the softmax,
+// and so d loss / d logits, by about |z| 2^-9 ~ 1-2%, and the activations before them go through
+// a few dozen roundings that partly cancel. 10% of each gradient's norm bounds that with room; a
+// wrong precision path (a dropped delta, a broken gradient) is off by ~100%.
+TEST(Bfloat16Training, LoraGradientsAreFloat32AndMatchTheFloat32Model) {
+  TempDir dir;
+  sl::test::TinyModel m;
+  m.init_std = 0.1;
+  sl::test::write_tiny_checkpoint(dir / "base", m);
+  std::vector<std::vector<torch::Tensor>> grads;
+  for (auto dtype : {torch::kFloat32, torch::kBFloat16}) {
+    const ComputeDevice device{torch::kCPU, dtype, true};
+    auto model = load_causal_lm(dir / "base", device);
+    EXPECT_EQ(model->weights().layers[0].self_attn.q_proj.weight.scalar_type(), dtype);
+    auto params = attach_trainable_lora(*model, LoraSettings{}, 5);
+    {
+      torch::NoGradGuard ng;
+      for (auto& p : params)
+        if (p.name.ends_with("lora_B")) p.tensor.normal_(0, 0.3, at::detail::createCPUGenerator(1));
+    }
+    model->set_gradient_checkpointing(true);
+    torch::AutoGradMode grad_mode(true);
+    std::vector<std::int64_t> ids = {3, 70, 71, 72, 100, 101, 5, 40, 41, 42, 43};
+    ForwardBatch fb({{0, 0, 4, 1}, {0, 0, 7, 1}}, nullptr, device);
+    auto hidden = model->forward(torch::tensor(ids), fb);
+    EXPECT_EQ(hidden.scalar_type(), dtype);
+    LossTargets targets;
+    targets.token = {71, 72, 100, 41, 42, 43};
+    auto rows = torch::tensor(std::vector<std::int64_t>{1, 2, 3, 7, 8, 9});
+    auto selected = hidden.index_select(0, rows);
+    LmHeadLoss loss({}, device);
+    torch::Tensor dh;
+    {
+      torch::NoGradGuard ng;
+      loss.run(selected.detach(), model->weights().lm_head, targets, 1.0 / 6, dh, torch::Tensor());
+    }
+    EXPECT_EQ(dh.scalar_type(), dtype);
+    torch::autograd::backward({selected}, {dh});
+    std::vector<torch::Tensor> g;
+    for (auto& p : params) {
+      EXPECT_EQ(p.tensor.scalar_type(), torch::kFloat32) << p.name;
+      EXPECT_EQ(p.tensor.grad().scalar_type(), torch::kFloat32) << p.name;
+      g.push_back(p.tensor.grad().clone());
+    }
+    grads.push_back(std::move(g));
+  }
+  double worst = 0;
+  for (std::size_t i = 0; i < grads[0].size(); ++i) {
+    const double norm = grads[0][i].norm().item<double>();
+    EXPECT_GT(norm, 0) << i;
+    const double diff = (grads[0][i] - grads[1][i]).norm().item<double>();
+    EXPECT_LT(diff, 0.1 * norm) << i;
+    worst = std::max(worst, diff / norm);
+  }
+  std::printf("largest relative gradient difference, bfloat16 vs float32: %.4f\n", worst);
+}
+
 // SL_DEVICE=cuda with a libtorch that has no CUDA (or no GPU) is one clear usage error.
 TEST(CudaTraining, WithoutCudaIsAClearError) {
   if (torch::cuda::is_available()) GTEST_SKIP() << "a GPU is visible: tools/gpu_check covers CUDA training";
@@ -428,6 +489,34 @@ TEST(CudaTraining, WithoutCudaIsAClearError) {
     const std::string what = e.what();
     EXPECT_NE(what.find("no CUDA support or no GPU is visible"), std::string::npos) << what;
     EXPECT_EQ(what.find('\n'), std::string::npos) << what;
+  }
+}
+
+// On a machine with a GPU (tools/gpu_check runs these; skipped without one): CUDA training of a
+// tiny Qwen2 against the fused CPU path. LoRA computes in bfloat16 (u = 2^-9 = 2e-3 per rounding,
+// a few dozen roundings deep, partly cancelling): losses within 2% of the CPU's, and the same
+// adapter files' layout. Full training computes in float32 (float32 master weights; cuBLAS
+// without TF32, libtorch's default): the CPU generic path's tolerance, 1e-4.
+TEST(CudaTraining, LossCurvesFollowTheCpu) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no GPU visible";
+  TempDir dir;
+  const auto model = sl::test::write_tiny_checkpoint(dir / "base");
+  const auto ex = examples(8, false);
+  for (bool lora : {true, false}) {
+    SCOPED_TRACE(lora ? "lora" : "full");
+    auto cpu = job_for(model, dir / "cpu", lora);
+    auto cuda = cpu;
+    cuda.output.dir = dir / "cuda";
+    cuda.device = "cuda";
+    const Curve a = train(cpu, ex, "auto"), b = train(cuda, ex, "auto");
+    ASSERT_EQ(a.loss.size(), b.loss.size());
+    for (std::size_t i = 0; i < a.loss.size(); ++i)
+      EXPECT_TRUE(close(a.loss[i], b.loss[i], lora ? 2e-2 : 1e-4)) << "step " << i + 1;
+    const std::string file = lora ? "adapter_model.safetensors" : "model.safetensors";
+    EXPECT_EQ(layout(dir / "cpu" / file), layout(dir / "cuda" / file));
+    if (lora)
+      EXPECT_EQ(files::read_text(dir / "cpu" / "adapter_config.json"),
+                files::read_text(dir / "cuda" / "adapter_config.json"));
   }
 }
 

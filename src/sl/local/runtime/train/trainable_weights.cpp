@@ -98,9 +98,8 @@ std::vector<TrainableTensor> make_all_weights_trainable(CausalLM& model) {
   const bool tied = model.config().tie_word_embeddings;
   std::vector<TrainableTensor> out;
   for (auto& [name, slot] : weight_slots(w, tied)) {
-    // Weights may be views of a memory-mapped file: train an owned copy, in float32 on every
-    // device (bfloat16 weights on CUDA become float32 master weights; the model then computes in
-    // float32).
+    // Weights may be views of a memory-mapped file: train an owned copy, in float32 (the trainer
+    // loads full-training models in float32 on every device).
     *slot = slot->detach().to(torch::kFloat32).clone().contiguous().requires_grad_(true);
     const bool no_decay = ends_with(name, ".bias") || ends_with(name, "norm.weight");
     out.push_back({name, *slot, !no_decay});

@@ -217,7 +217,10 @@ TrainingResult run(const TrainingJob& job, const std::vector<TrainingExample>& e
   const auto t_start = Clock::now();
   validate_settings(job);
   const auto& s = job.settings;
-  const ComputeDevice device = choose_device(job.device);
+  ComputeDevice device = choose_device(job.device);
+  // Full training keeps float32 master weights: they are loaded as float32 on every device (on
+  // CUDA not rounded to bfloat16 first), and the model then computes in float32.
+  if (!job.lora) device.dtype = torch::kFloat32;
   const int threads = configure_threads(job.threads);
   keep_freed_memory_for_reuse();
 
