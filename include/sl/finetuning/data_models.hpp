@@ -65,6 +65,9 @@ struct LocalTrainCfg : local::OptimizerSettings {
   // "kl_topk" only, and required there: "numbers" | "all" (null / absent with kl_topk is an error).
   std::optional<std::string> kl_tokens;
   std::optional<std::int64_t> max_steps;
+  // Gradient checkpointing per decoder layer (transformers' TrainingArguments key); null /
+  // absent = on on CUDA, off on the CPU.
+  std::optional<bool> gradient_checkpointing;
 
   static auto json_fields() {
     using namespace sl::json;
@@ -85,7 +88,8 @@ struct LocalTrainCfg : local::OptimizerSettings {
         optional<T>(&O::min_lr_ratio),
         optional<T>(&O::adam_beta1),
         optional<T>(&O::adam_beta2),
-        Field<T, std::optional<std::int64_t>>{"max_steps", &T::max_steps, false, positive(), true}};
+        Field<T, std::optional<std::int64_t>>{"max_steps", &T::max_steps, false, positive(), true},
+        optional_omitted("gradient_checkpointing", &T::gradient_checkpointing)};
   }
   void validate(const json::Reader& r) const;
 };

@@ -45,6 +45,7 @@ local::TrainingJob training_job(const LocalFinetuningJob& cfg, const LocalJobPat
   s.gradient_accumulation_steps = t.gradient_accumulation_steps;
   s.optimizer = t;  // train_cfg's optimizer settings
   s.loss = t.loss;
+  s.gradient_checkpointing = t.gradient_checkpointing;
   s.seed = static_cast<std::uint64_t>(cfg.seed);
   job.output.dir = paths.model_dir;
   if (options.merge) job.output.merged_dir = paths.merged_dir;

@@ -69,6 +69,11 @@ struct TrainingSettings {
   // Length bucketing: each window of this many batches (of shuffled examples) is sorted by
   // length before it is cut into batches, whose order is then shuffled.
   std::int64_t bucket_window_batches = 64;
+  // Gradient checkpointing per decoder layer (transformers' gradient_checkpointing): each layer
+  // keeps only its input for backward and runs again there, for about a third more compute and
+  // the memory of one layer's activations instead of all. Unset = on on CUDA, off on the CPU.
+  // Results are the same either way (docs/cuda.md).
+  std::optional<bool> gradient_checkpointing;
 
   // Hugging Face TrainingArguments' keys where it has the setting. The trainer's checkpoint
   // fingerprint is this encoding.
@@ -83,7 +88,8 @@ struct TrainingSettings {
                       optional("loss", &T::loss, one_of({"sft", "kl_topk"})),
                       optional("kl_token_ids", &T::kl_token_ids),
                       optional("seed", &T::seed),
-                      optional("bucket_window_batches", &T::bucket_window_batches, positive())};
+                      optional("bucket_window_batches", &T::bucket_window_batches, positive()),
+                      optional_omitted("gradient_checkpointing", &T::gradient_checkpointing)};
   }
 };
 

@@ -11,15 +11,27 @@
 
 namespace sl::local {
 
+bool cpu_torch_ops_requested() { return env::get_or("SL_CPU_KERNELS", "") == "torch"; }
+
+namespace {
+
+// Read when the library loads, so that a process samples one way from start to end.
+const bool kInferenceOnTorchOps = cpu_torch_ops_requested();
+
+}  // namespace
+
 bool use_cpu_kernels(const torch::Tensor& x) {
-  return x.is_cpu() && x.scalar_type() == torch::kFloat32 && !torch::GradMode::is_enabled();
+  return x.is_cpu() && x.scalar_type() == torch::kFloat32 && !torch::GradMode::is_enabled() && !kInferenceOnTorchOps;
 }
 
 ComputeDevice choose_device(const std::string& requested) {
   std::string name = requested;
   if (name.empty()) name = env::get_or("SL_DEVICE", "cpu");
   ComputeDevice d;
-  if (name == "cpu") return d;
+  if (name == "cpu") {
+    d.torch_ops = cpu_torch_ops_requested();
+    return d;
+  }
   if (name == "cuda" || name.rfind("cuda:", 0) == 0) {
     if (!torch::cuda::is_available())
       throw UsageError("device \"" + name +
@@ -35,6 +47,7 @@ ComputeDevice choose_device(const std::string& requested) {
                        " GPU(s) visible");
     if (!d.device.has_index()) d.device = torch::Device(torch::kCUDA, 0);
     d.dtype = torch::kBFloat16;
+    d.torch_ops = true;
     return d;
   }
   throw UsageError("device \"" + name + "\" is not supported (SL_DEVICE: cpu, cuda or cuda:N)");

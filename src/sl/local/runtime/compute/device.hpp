@@ -12,18 +12,30 @@ struct ComputeDevice {
   // Weights, activations and KV cache: float32 on CPU, bfloat16 on CUDA (logits and softmax
   // statistics are always float32).
   torch::ScalarType dtype = torch::kFloat32;
+  // Compute with device-generic torch ops only, as on CUDA: always off the CPU, and on the CPU
+  // when SL_CPU_KERNELS=torch (so CI covers the GPU path's math). False = the fused float32
+  // CPU kernels where they apply.
+  bool torch_ops = false;
 
   bool is_cpu() const { return device.is_cpu(); }
+  // Whether the fused float32 CPU kernels compute (training attention, loss, AdamW).
+  bool fused_cpu_kernels() const { return is_cpu() && dtype == torch::kFloat32 && !torch_ops; }
   std::string name() const { return device.str(); }
   torch::TensorOptions options() const { return torch::TensorOptions().device(device).dtype(dtype); }
 };
 
 // Whether the fused float32 CPU kernels (kernels/cpu_kernels.hpp) apply to x: on the CPU, in
-// float32, without autograd (sampling). Training and accelerators use plain libtorch ops.
+// float32, without autograd (sampling), unless SL_CPU_KERNELS=torch (read when the library loads).
+// Training and accelerators use plain libtorch ops.
 bool use_cpu_kernels(const torch::Tensor& x);
 
+// SL_CPU_KERNELS=torch: the CPU runs the device-generic torch-op implementation that CUDA runs
+// instead of the fused kernels. Read from the environment (and .env) at each call.
+bool cpu_torch_ops_requested();
+
 // `requested`: "cpu", "cuda", "cuda:N"; empty = $SL_DEVICE, else "cpu". CUDA with a libtorch
-// built without it (or without a visible GPU) is an sl::UsageError saying so.
+// built without it (or without a visible GPU) is an sl::UsageError saying so. Sets torch_ops
+// (SL_CPU_KERNELS=torch on the CPU; always on CUDA).
 ComputeDevice choose_device(const std::string& requested);
 
 // Sets OpenBLAS's threads (which libtorch does not size for a generic BLAS) to `requested`,

@@ -149,12 +149,15 @@ torch::Tensor ForwardBatch::attend(const torch::Tensor& q, const torch::Tensor& 
                           static_cast<float>(1.0 / std::sqrt(static_cast<double>(q.size(2)))));
     return out;
   }
-  if (!cache_ && torch::GradMode::is_enabled() && q.is_cpu() && q.scalar_type() == torch::kFloat32) {
-    // Training: fused causal attention per packed sequence (packed_attention.hpp).
+  if (!cache_ && torch::GradMode::is_enabled()) {
+    // Training: causal attention per packed sequence.
     std::vector<std::int64_t> lengths;
     lengths.reserve(sequences_.size());
     for (const auto& s : sequences_) lengths.push_back(s.count);
-    return packed_causal_attention(q, k, v, row_offsets_, lengths);
+    if (device_.fused_cpu_kernels() && q.is_cpu() && q.scalar_type() == torch::kFloat32)
+      return packed_causal_attention(q, k, v, row_offsets_, lengths);  // fused loops (packed_attention.hpp)
+    if (!length_grouped_) length_grouped_.emplace(row_offsets_, lengths, q.device());
+    return (*length_grouped_)(q, k, v);
   }
   build_groups();
   if (cache_) {

@@ -10,9 +10,11 @@
 #include <torch/torch.h>
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "sl/local/runtime/compute/device.hpp"
+#include "sl/local/runtime/model/length_grouped_attention.hpp"
 
 namespace sl::local {
 
@@ -71,6 +73,8 @@ class ForwardBatch {
 
   // Causal grouped-query attention. q: [N, heads, head_dim]; k, v: [N, kv_heads, head_dim]
   // (after RoPE). Stores k and v in the cache (when there is one). Returns [N, heads * head_dim].
+  // Without a cache and with autograd recording (training): the fused packed attention when the
+  // device runs the fused CPU kernels, else LengthGroupedAttention (torch ops).
   torch::Tensor attend(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                        std::int64_t layer) const;
 
@@ -102,6 +106,7 @@ class ForwardBatch {
   mutable torch::Tensor write_slots_, write_positions_;    // the same on the device (generic path)
   std::vector<AdapterRows> adapter_rows_;
   mutable std::vector<Group> groups_;
+  mutable std::optional<LengthGroupedAttention> length_grouped_;  // training on torch ops, built on first use
 };
 
 }  // namespace sl::local

@@ -21,6 +21,9 @@ torch::Tensor Projection::operator()(const torch::Tensor& x, std::span<const Ada
     const LoraDelta& d = adapters[r.adapter - 1];
     if (!d.defined()) continue;
     auto xs = x.narrow(0, r.begin, r.end - r.begin);
+    // Trained adapters are float32 over bfloat16 base weights (CUDA): the delta is computed in
+    // the adapter's dtype and added in the layer's, as PEFT does.
+    if (xs.scalar_type() != d.a.scalar_type()) xs = xs.to(d.a.scalar_type());
     if (d.dropout > 0 && torch::GradMode::is_enabled()) xs = torch::dropout(xs, d.dropout, /*train=*/true);
     y.narrow(0, r.begin, r.end - r.begin).add_(torch::linear(torch::linear(xs, d.a), d.b), d.scale);
   }

@@ -76,11 +76,18 @@ class CausalLM {
   DecoderWeights& weights() { return w_; }
   const DecoderWeights& weights() const { return w_; }
 
+  // Gradient checkpointing (transformers' gradient_checkpointing_enable): while autograd
+  // records, each decoder layer keeps only its input and is computed again in backward
+  // (layer_checkpoint.hpp). Off by default; inference is unaffected.
+  void set_gradient_checkpointing(bool on) { gradient_checkpointing_ = on; }
+  bool gradient_checkpointing() const { return gradient_checkpointing_; }
+
  protected:
   ModelConfig config_;
   ComputeDevice device_;
   DecoderBiases biases_;
   DecoderWeights w_;
+  bool gradient_checkpointing_ = false;
 };
 
 // An architecture: what its checkpoints hold and how to build the model from them.

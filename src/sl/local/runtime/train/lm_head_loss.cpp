@@ -4,6 +4,7 @@
 
 #include "sl/core/error.hpp"
 #include "sl/local/runtime/kernels/training_kernels.hpp"
+#include "sl/local/runtime/train/lm_head_loss_torch.hpp"
 
 namespace sl::local {
 
@@ -17,16 +18,21 @@ std::int64_t chunk_rows(std::int64_t vocab) {
 
 }  // namespace
 
-LmHeadLoss::LmHeadLoss(std::vector<float> allowed) : allowed_(std::move(allowed)) {}
+LmHeadLoss::LmHeadLoss(std::vector<float> allowed, const ComputeDevice& device)
+    : allowed_(std::move(allowed)), device_(device) {}
 
 LossSums LmHeadLoss::run(const torch::Tensor& h, const torch::Tensor& head, const LossTargets& targets, double scale,
                          torch::Tensor& dh, const torch::Tensor& head_grad) {
-  if (!h.is_cpu() || h.scalar_type() != torch::kFloat32 || !head.is_cpu() || head.scalar_type() != torch::kFloat32)
-    throw Error("the training loss runs on float32 CPU tensors");
   const std::int64_t rows = h.size(0), vocab = head.size(0);
   if (targets.rows() != rows) throw Error("loss targets do not match the loss rows");
   if (!allowed_.empty() && static_cast<std::int64_t>(allowed_.size()) != vocab)
     throw Error("kl token mask has the wrong size");
+  if (!device_.fused_cpu_kernels()) {
+    if (!allowed_.empty() && !allowed_device_.defined()) allowed_device_ = torch::tensor(allowed_).gt(0).to(h.device());
+    return lm_head_loss_torch(h, head, targets, allowed_device_, scale, dh, head_grad);
+  }
+  if (!h.is_cpu() || h.scalar_type() != torch::kFloat32 || !head.is_cpu() || head.scalar_type() != torch::kFloat32)
+    throw Error("the training loss runs on float32 CPU tensors");
   const auto x = h.contiguous();
   const auto w = head.detach().contiguous();
   dh = torch::empty_like(x);

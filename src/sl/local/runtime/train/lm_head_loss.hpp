@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "sl/local/runtime/compute/device.hpp"
+
 namespace sl::local {
 
 // What each loss row must predict.
@@ -35,16 +37,20 @@ struct LossSums {
 class LmHeadLoss {
  public:
   // `allowed`: 0/1 per vocabulary id restricting the kl_topk distributions; empty = all ids.
-  explicit LmHeadLoss(std::vector<float> allowed = {});
+  // `device`: the fused float32 CPU kernel when it runs them (ComputeDevice::fused_cpu_kernels),
+  // else the same definitions in torch ops on the device (lm_head_loss_torch.hpp).
+  explicit LmHeadLoss(std::vector<float> allowed = {}, const ComputeDevice& device = {});
 
-  // h: [rows, hidden] float32 CPU, no grad; head: [vocab, hidden]. Writes dh ([rows, hidden],
-  // d(scale * sum of losses)/dh) and, when head_grad is defined, adds d(...)/dW to it.
+  // h: [rows, hidden] on the device, no grad; head: [vocab, hidden]. Writes dh ([rows, hidden],
+  // d(scale * sum of losses)/dh, in h's dtype) and, when head_grad is defined, adds d(...)/dW to it.
   LossSums run(const torch::Tensor& h, const torch::Tensor& head, const LossTargets& targets, double scale,
                torch::Tensor& dh, const torch::Tensor& head_grad);
 
  private:
   std::vector<float> allowed_;
-  torch::Tensor logits_;  // reused scratch [chunk, vocab]
+  ComputeDevice device_;
+  torch::Tensor logits_;          // reused scratch [chunk, vocab] (fused)
+  torch::Tensor allowed_device_;  // allowed_ as a bool mask on the device (torch ops)
 };
 
 }  // namespace sl::local

@@ -8,6 +8,7 @@
 #include "sl/core/files.hpp"
 #include "sl/core/rng.hpp"
 #include "sl/local/runtime/kernels/training_kernels.hpp"
+#include "sl/local/runtime/train/adamw_torch.hpp"
 
 namespace sl::local {
 
@@ -15,7 +16,8 @@ namespace fs = std::filesystem;
 
 TrainState::TrainState(CausalLM& model, const TrainingJob& job)
     : params_(job.lora ? attach_trainable_lora(model, *job.lora, Rng::for_item(job.settings.seed, 0x10A).next())
-                       : make_all_weights_trainable(model)) {
+                       : make_all_weights_trainable(model)),
+      fused_(model.device().fused_cpu_kernels()) {
   for (auto& p : params_) {
     adam_m_.push_back(torch::zeros_like(p.tensor, torch::TensorOptions().requires_grad(false)));
     adam_v_.push_back(torch::zeros_like(p.tensor, torch::TensorOptions().requires_grad(false)));
@@ -47,6 +49,7 @@ void TrainState::zero_grad() {
 }
 
 double TrainState::grad_norm() const {
+  if (!fused_) return grad_norm_torch(params_);
   double sq = 0;
   for (const auto& p : params_)
     sq += train_kernels::sum_of_squares(p.tensor.grad().data_ptr<float>(), p.tensor.numel());
@@ -57,6 +60,13 @@ void TrainState::adamw_update(const OptimizerSettings& o, double lr, double clip
   const double t = static_cast<double>(step + 1);
   for (std::size_t i = 0; i < params_.size(); ++i) {
     auto& p = params_[i];
+    const double decay = p.weight_decay ? o.weight_decay : 0.0;
+    if (!fused_) {
+      adamw_update_torch(p.tensor, adam_m_[i], adam_v_[i],
+                         {lr, o.adam_beta1, o.adam_beta2, o.adam_epsilon, decay, clip, 1 - std::pow(o.adam_beta1, t),
+                          1 - std::pow(o.adam_beta2, t)});
+      continue;
+    }
     train_kernels::AdamWStep a{static_cast<float>(lr),
                                static_cast<float>(o.adam_beta1),
                                static_cast<float>(o.adam_beta2),

@@ -1,6 +1,7 @@
 // The state a training run carries from step to step: the tensors it trains (LoRA adapter 1 on
-// the model's projections, or every weight) with their gradients, and AdamW's moments. It is
-// made fresh for a job, continued from a checkpoint, saved to one, and moved by AdamW updates.
+// the model's projections, or every weight) with their gradients, and AdamW's moments, all
+// float32 on the model's device. It is made fresh for a job, continued from a checkpoint, saved
+// to one (from CPU copies: the file does not depend on the device), and moved by AdamW updates.
 #pragma once
 
 #include <torch/torch.h>
@@ -42,6 +43,7 @@ class TrainState {
   std::vector<TrainableTensor> params_;
   std::vector<torch::Tensor> adam_m_, adam_v_;
   std::int64_t trainable_ = 0;
+  bool fused_ = true;  // the fused CPU kernels (else adamw_torch.hpp), as the model's device says
 };
 
 }  // namespace sl::local

@@ -23,9 +23,11 @@ StepOutcome OptimizerStep::run(std::int64_t step, std::vector<PassInputs>& passe
     PassInputs& in = passes[b];
     torch::AutoGradMode grad_mode(true);
     ForwardBatch fb(in.chunks, nullptr, device_);
-    auto hidden =
-        model_.forward(torch::from_blob(in.ids.data(), {static_cast<std::int64_t>(in.ids.size())}, torch::kInt64), fb);
-    auto rows = torch::from_blob(in.loss_rows.data(), {static_cast<std::int64_t>(in.loss_rows.size())}, torch::kInt64);
+    auto hidden = model_.forward(
+        torch::from_blob(in.ids.data(), {static_cast<std::int64_t>(in.ids.size())}, torch::kInt64).to(device_.device),
+        fb);
+    auto rows = torch::from_blob(in.loss_rows.data(), {static_cast<std::int64_t>(in.loss_rows.size())}, torch::kInt64)
+                    .to(device_.device);
     auto selected = hidden.index_select(0, rows);
     torch::Tensor head_grad;
     if (head_trains) head_grad = model_.weights().lm_head.mutable_grad();

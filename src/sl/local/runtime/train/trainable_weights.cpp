@@ -70,7 +70,8 @@ std::vector<TrainableTensor> attach_trainable_lora(CausalLM& model, const LoraSe
   }
   const double scale = s.scale();
   auto gen = at::detail::createCPUGenerator(seed);
-  const auto options = model.device().options().requires_grad(false);
+  // Adapters train in float32 on every device (over bfloat16 base weights on CUDA).
+  const auto options = torch::TensorOptions().device(model.device().device).dtype(torch::kFloat32);
   std::vector<TrainableTensor> out;
   for (const auto& [name, proj] : projections) {
     bool selected = false;
@@ -97,8 +98,9 @@ std::vector<TrainableTensor> make_all_weights_trainable(CausalLM& model) {
   const bool tied = model.config().tie_word_embeddings;
   std::vector<TrainableTensor> out;
   for (auto& [name, slot] : weight_slots(w, tied)) {
-    // Weights may be views of a memory-mapped file: train an owned copy.
-    *slot = slot->detach().clone().contiguous().requires_grad_(true);
+    // Weights may be views of a memory-mapped file: train an owned copy, in float32 (the trainer
+    // loads full-training models in float32 on every device).
+    *slot = slot->detach().to(torch::kFloat32).clone().contiguous().requires_grad_(true);
     const bool no_decay = ends_with(name, ".bias") || ends_with(name, "norm.weight");
     out.push_back({name, *slot, !no_decay});
   }

@@ -217,10 +217,10 @@ TrainingResult run(const TrainingJob& job, const std::vector<TrainingExample>& e
   const auto t_start = Clock::now();
   validate_settings(job);
   const auto& s = job.settings;
-  const ComputeDevice device = choose_device(job.device);
-  if (!device.is_cpu())
-    throw UsageError("training runs on the CPU in this version (device \"" + device.name() +
-                     "\" was requested; unset SL_DEVICE)");
+  ComputeDevice device = choose_device(job.device);
+  // Full training keeps float32 master weights: they are loaded as float32 on every device (on
+  // CUDA not rounded to bfloat16 first), and the model then computes in float32.
+  if (!job.lora) device.dtype = torch::kFloat32;
   const int threads = configure_threads(job.threads);
   keep_freed_memory_for_reuse();
 
@@ -228,6 +228,8 @@ TrainingResult run(const TrainingJob& job, const std::vector<TrainingExample>& e
   fs::path base_dir;
   auto model = load_model(job.model, device, config_json, base_dir);
   const ModelConfig& config = model->config();
+  const bool checkpointing = s.gradient_checkpointing.value_or(!device.is_cpu());
+  model->set_gradient_checkpointing(checkpointing);
   validate_examples(examples, s, config.vocab_size, config.max_position_embeddings);
 
   TrainState state(*model, job);
@@ -257,7 +259,7 @@ TrainingResult run(const TrainingJob& job, const std::vector<TrainingExample>& e
         for (auto i : batch) epoch_mass[e].add(example_mass[static_cast<std::size_t>(i)]);
     }
   }
-  LmHeadLoss loss_fn(std::move(allowed));
+  LmHeadLoss loss_fn(std::move(allowed), device);
   StepLog log(job.step_log, start);
 
   spdlog::info(
@@ -265,6 +267,11 @@ TrainingResult run(const TrainingJob& job, const std::vector<TrainingExample>& e
       job.model.random_init ? std::string("fresh random weights") : base_dir.string(), config.architecture,
       job.lora ? "LoRA r " + std::to_string(job.lora->r) : std::string("full"), state.trainable_parameters(),
       model->parameter_count(), examples.size(), total, s.gradient_accumulation_steps, s.batch_size, threads);
+  if (!device.fused_cpu_kernels())
+    spdlog::info("computing on {} with torch ops ({} weights{}){}", device.name(),
+                 c10::toString(model->weights().norm.scalar_type()),
+                 job.lora ? ", float32 adapters and AdamW state" : "",
+                 checkpointing ? ", gradient checkpointing per layer" : "");
 
   std::optional<Progress> progress;
   if (job.show_progress)

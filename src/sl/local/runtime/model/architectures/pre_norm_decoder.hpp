@@ -5,6 +5,9 @@
 //                   h = h + mlp(post_attention_layernorm(h)) down(silu(gate(h)) * up(h))
 //   h = norm(h)                                             [N, hidden]
 //
+// With gradient checkpointing (CausalLM::set_gradient_checkpointing) each layer runs as one
+// checkpointed function of h while autograd records.
+//
 // The architectures differ only in which projections have biases and in the RoPE frequencies,
 // which their factories (qwen2.cpp, llama.cpp) pass in.
 #pragma once
