@@ -42,7 +42,9 @@ namespace {
 KernelPath choose_kernel_path() {
   const auto supported = supported_kernel_paths();
   const std::string requested = env::get_or("SL_CPU_KERNELS", "auto");
-  if (requested.empty() || requested == "auto") return supported.back();
+  // torch: inference uses libtorch ops instead (compute/device.hpp); a kernel still called (e.g.
+  // by training) runs the widest build, as with auto.
+  if (requested.empty() || requested == "auto" || requested == "torch") return supported.back();
   for (KernelPath p : {KernelPath::generic, KernelPath::avx2, KernelPath::avx512}) {
     if (requested != name_of(p)) continue;
     if (std::find(supported.begin(), supported.end(), p) == supported.end())
@@ -51,7 +53,7 @@ KernelPath choose_kernel_path() {
                        (supported.size() > 1 ? ", avx2" : "") + ")");
     return p;
   }
-  throw UsageError("SL_CPU_KERNELS=\"" + requested + "\" is not one of auto, avx512, avx2, generic");
+  throw UsageError("SL_CPU_KERNELS=\"" + requested + "\" is not one of auto, avx512, avx2, generic, torch");
 }
 
 }  // namespace
