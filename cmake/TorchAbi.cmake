@@ -31,3 +31,19 @@ if(sl_torch_abi_flag)
     message(STATUS "libtorch: _GLIBCXX_USE_CXX11_ABI=${SL_TORCH_CXX11_ABI} on every target")
   endif()
 endif()
+
+# PyTorch 2.x wheels carry fmt headers of their own in their include folder (a newer fmt than
+# Debian's). spdlog, which every target uses, is compiled against the fmt that find_package found;
+# compiling against libtorch's copy instead would reference symbols that library lacks. So that
+# fmt's include folder goes first wherever libtorch's carries fmt. (Debian's libtorch shares
+# /usr/include with fmt: nothing to do, and nothing is added.)
+if(TARGET fmt::fmt)
+  get_target_property(sl_fmt_include fmt::fmt INTERFACE_INCLUDE_DIRECTORIES)
+  foreach(sl_torch_include IN LISTS TORCH_INCLUDE_DIRS)
+    if(EXISTS "${sl_torch_include}/fmt/core.h" AND NOT sl_torch_include IN_LIST sl_fmt_include)
+      include_directories(BEFORE SYSTEM ${sl_fmt_include})
+      message(STATUS "libtorch carries its own fmt (${sl_torch_include}/fmt): ${sl_fmt_include} goes first")
+      break()
+    endif()
+  endforeach()
+endif()
