@@ -33,6 +33,11 @@
 //   check is max |logit_bf16 - logit_fp32| <= 64u x max(1, max |logit| of the row). The mean
 //   absolute difference, where the roundings partly cancel, must stay under a quarter of it, 16u.
 //   Both runs' log-probabilities and scores must be numbers (a NaN from the device path fails).
+//   Seeded sampling (float32): both paths turn the same uniform draw into the first token whose
+//   cumulative probability exceeds it; they can differ only when the draw falls within float32
+//   rounding of the probabilities' sums (~vocab x u ~ 2e-5) of a boundary between two tokens,
+//   a chance of about 2e-5 per draw, 6e-4 for the 32 draws here; seeds that hit it would fail on
+//   every machine alike, so the check is exact.
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -89,8 +94,21 @@ std::vector<GenerationRequest> prompts() {
     r.adapter = i == 1 ? "adapter" : "";
     out.push_back(r);
   }
+  // Seeded sampling: plain temperature (fused: one pass per row; generic: cumulative sums and
+  // searchsorted on the device) and top_p (the nucleus path both share).
+  for (int i = 0; i < 2; ++i) {
+    GenerationRequest r;
+    r.messages = {{"user", texts[i + 1]}};
+    r.temperature = i == 0 ? 0.8 : 1.0;
+    r.top_p = i == 0 ? 1.0 : 0.9;
+    r.seed = 7 + static_cast<std::uint64_t>(i);
+    r.max_tokens = 16;
+    out.push_back(r);
+  }
   return out;
 }
+
+constexpr std::size_t kGreedyRequests = 4;
 
 int probe(const fs::path& dir, const fs::path& out_file) {
   const ComputeDevice device = choose_device("");
@@ -111,6 +129,9 @@ int probe(const fs::path& dir, const fs::path& out_file) {
   std::vector<GenerationResult> results(requests.size());
   engine->generate(requests, [&](std::size_t i, GenerationResult r) { results[i] = std::move(r); });
   j["greedy"] = Json::array();
+  j["sampled"] = Json::array();
+  for (std::size_t i = kGreedyRequests; i < results.size(); ++i) j["sampled"].push_back(results[i].token_ids);
+  results.resize(kGreedyRequests);
   for (const auto& r : results) {
     Json g;
     g["tokens"] = r.token_ids;
@@ -247,6 +268,8 @@ int compare(const fs::path& ref_file, const fs::path& probe_file, const std::str
         lp_diff = std::max(lp_diff, std::abs(pa[t] - pb[t]));
     }
     c.report(same_tokens, "greedy tokens equal (" + std::to_string(a["greedy"].size()) + " requests)");
+    c.report(a["sampled"] == b["sampled"], "seeded sampled tokens equal (temperature 0.8; top_p 0.9; " +
+                                               std::to_string(a["sampled"].size()) + " requests)");
     // A log-probability is a logit minus a log-sum-exp of logits: twice a logit's tolerance, at
     // the size of the largest logit the model produced.
     const double lp_tol = 2 * kFloat32LogitTolerance * largest_logit;
