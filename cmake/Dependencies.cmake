@@ -12,5 +12,8 @@ find_package(PkgConfig REQUIRED)
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
 pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)
 
-# libtorch: Debian's CPU build by default; a CUDA build is picked up through CMAKE_PREFIX_PATH.
+# libtorch: Debian's CPU build by default; a CUDA build is picked up through CMAKE_PREFIX_PATH
+# (PyTorch 2.x: python3 -c 'import torch; print(torch.utils.cmake_prefix_path)'). Its CMake
+# config may need the CUDA toolkit (nvcc) to be findable; our own code compiles as plain C++.
 find_package(Torch REQUIRED)
+include(TorchAbi)

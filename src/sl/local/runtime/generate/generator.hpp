@@ -5,6 +5,12 @@
 // step for every live sequence. A finished sequence leaves at once (its slot is refilled by the
 // last live sequence, so live slots stay contiguous) and stops costing compute; free slots are
 // refilled from the queue once enough of them are free to make a prefill pass worthwhile.
+//
+// On a GPU the KV cache is allocated once per run at its full size, from the memory left under
+// SL_GPU_MEMORY_FRACTION of the device's total after the weights and a reserve for the
+// activations of one forward pass (as vLLM's gpu_memory_utilization): every slot holds the
+// longest request, and fewer slots than max_batch are used when they would not fit. On the
+// CPU the cache grows on demand and the fraction is not read.
 #pragma once
 
 #include <cstdint>
@@ -64,6 +70,10 @@ class Generator {
            const std::function<bool()>& should_stop = {}, Progress* progress = nullptr);
 
   const GeneratorStats& stats() const { return stats_; }
+  // Sequences decoded together in the last run (max_batch, or fewer where the GPU's KV-cache
+  // budget holds fewer), and that budget in bytes (0 on the CPU: no budget).
+  int batch_slots() const { return static_cast<int>(cache_.slots()); }
+  std::int64_t kv_cache_budget_bytes() const { return kv_budget_bytes_; }
 
  private:
   struct Live {
@@ -81,11 +91,14 @@ class Generator {
   torch::Tensor sampled_logits(const torch::Tensor& hidden) const;
   // Records the chosen token; true when the sequence is finished.
   bool accept(Live& seq, const SequenceRequest& request, const TokenChoice& choice);
+  // On a GPU: a cache of full length for the longest request, in as many slots as the budget holds.
+  void size_cache_for(const std::vector<SequenceRequest>& requests);
 
   const CausalLM& model_;
   GeneratorOptions options_;
   std::vector<bool> is_stop_;
   KvCache cache_;
+  std::int64_t kv_budget_bytes_ = 0;
   GeneratorStats stats_;
 };
 

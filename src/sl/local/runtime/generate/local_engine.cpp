@@ -11,6 +11,7 @@
 #include "sl/core/error.hpp"
 #include "sl/core/progress.hpp"
 #include "sl/local/runtime/compute/device.hpp"
+#include "sl/local/runtime/compute/torch_compat.hpp"
 #include "sl/local/runtime/generate/generator.hpp"
 #include "sl/local/runtime/io/model_locator.hpp"
 #include "sl/local/runtime/model/architectures/registry.hpp"
@@ -213,7 +214,7 @@ class LocalEngine final : public Engine {
           ++end;
         }
         ForwardBatch batch(chunks, nullptr, device);
-        auto ids = torch::tensor(input, torch::kInt64).to(device.device);
+        auto ids = compat::upload(input, torch::kInt64, device.device);
         auto hidden = model_->forward(ids, batch);
         // Rows that predict continuation tokens: positions prompt_len-1 .. n-1 of each sequence.
         std::vector<std::int64_t> rows_wanted, targets;
@@ -227,13 +228,12 @@ class LocalEngine final : public Engine {
           }
           offset += n;
         }
-        auto logits =
-            model_->logits(hidden.index_select(0, torch::tensor(rows_wanted, torch::kInt64).to(device.device)));
+        auto logits = model_->logits(hidden.index_select(0, compat::upload(rows_wanted, torch::kInt64, device.device)));
         // As in sampling: only ids the tokenizer has (Qwen2.5 pads its LM head).
         const auto vocab = static_cast<std::int64_t>(tokenizer_->vocab_size());
         if (vocab < logits.size(1)) logits = logits.narrow(1, 0, vocab);
         auto logprobs = torch::log_softmax(logits.to(torch::kFloat64), 1)
-                            .gather(1, torch::tensor(targets, torch::kInt64).to(device.device).unsqueeze(1))
+                            .gather(1, compat::upload(targets, torch::kInt64, device.device).unsqueeze(1))
                             .squeeze(1)
                             .to(torch::kCPU);
         auto lp = logprobs.accessor<double, 1>();

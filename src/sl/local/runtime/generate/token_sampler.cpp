@@ -4,6 +4,8 @@
 #include <cmath>
 
 #include "sl/core/error.hpp"
+#include "sl/local/runtime/compute/device.hpp"
+#include "sl/local/runtime/compute/torch_compat.hpp"
 #include "sl/local/runtime/kernels/cpu_kernels.hpp"
 
 namespace sl::local {
@@ -17,7 +19,7 @@ std::uint64_t mix64(std::uint64_t z) {  // splitmix64's finaliser
 }
 
 torch::Tensor index_tensor(const std::vector<std::int64_t>& rows, const torch::Device& device) {
-  return torch::tensor(rows, torch::kInt64).to(device);
+  return compat::upload(rows, torch::kInt64, device);
 }
 
 // Rows `rows` of x (all of x when rows covers it in order).
@@ -52,6 +54,7 @@ double uniform_draw(std::uint64_t seed, std::uint64_t step) {
 std::vector<TokenChoice> choose_tokens(const torch::Tensor& logits, std::span<const TokenChoiceParams> params) {
   const std::int64_t batch = logits.size(0), vocab = logits.size(1);
   if (static_cast<std::int64_t>(params.size()) != batch) throw Error("choose_tokens: one parameter set per row needed");
+  const torch::Device device = logits.device();
   std::vector<TokenChoice> out(static_cast<std::size_t>(batch));
   std::vector<std::int64_t> greedy, plain, nucleus, with_logprobs;
   for (std::int64_t i = 0; i < batch; ++i) {
@@ -62,17 +65,26 @@ std::vector<TokenChoice> choose_tokens(const torch::Tensor& logits, std::span<co
     if (p.logprobs >= 0) with_logprobs.push_back(i);
   }
 
-  if (!greedy.empty()) {
-    auto ids = take_rows(logits, greedy).argmax(1).to(torch::kCPU);
-    auto a = ids.accessor<std::int64_t, 1>();
-    for (std::size_t j = 0; j < greedy.size(); ++j) out[greedy[j]].token = static_cast<std::int32_t>(a[j]);
-  }
+  // The chosen id of every row, kept on the logits' device so that the log-probabilities can be
+  // gathered there: everything the host needs then comes back in one copy (one wait for the
+  // device per step on an accelerator). Rows decided on the host are written into it.
+  torch::Tensor chosen;
+  std::vector<std::int64_t> host_rows, host_ids;
+  auto set_rows = [&](const std::vector<std::int64_t>& rows, const torch::Tensor& ids) {
+    if (static_cast<std::int64_t>(rows.size()) == batch) chosen = ids;
+    else {
+      if (!chosen.defined()) chosen = torch::zeros({batch}, torch::TensorOptions().dtype(torch::kInt64).device(device));
+      chosen.index_put_({index_tensor(rows, device)}, ids);
+    }
+  };
+
+  if (!greedy.empty()) set_rows(greedy, take_rows(logits, greedy).argmax(1));
 
   // Temperature-scaled probabilities of the sampled rows.
   auto probabilities = [&](const std::vector<std::int64_t>& rows) {
     std::vector<double> inv_t;
     for (auto r : rows) inv_t.push_back(1.0 / params[r].temperature);
-    auto scale = torch::tensor(inv_t, torch::kFloat64).to(logits.device(), torch::kFloat32).unsqueeze(1);
+    auto scale = compat::upload(inv_t, torch::kFloat32, device).unsqueeze(1);
     return torch::softmax(take_rows(logits, rows) * scale, 1);
   };
 
@@ -84,27 +96,25 @@ std::vector<TokenChoice> choose_tokens(const torch::Tensor& logits, std::span<co
       inv_t.push_back(static_cast<float>(1.0 / params[r].temperature));
     }
     auto rows = take_rows(logits, plain).contiguous();
-    if (rows.is_cpu() && rows.scalar_type() == torch::kFloat32) {
+    if (use_cpu_kernels(rows)) {
       // One fused pass per row (max, exp and running sum) instead of softmax + cumsum.
       std::vector<std::int64_t> ids(plain.size());
       cpu::sample_rows(rows.data_ptr<float>(), static_cast<std::int64_t>(plain.size()), vocab, inv_t.data(), u.data(),
                        ids.data());
-      for (std::size_t j = 0; j < plain.size(); ++j) out[plain[j]].token = static_cast<std::int32_t>(ids[j]);
+      host_rows.insert(host_rows.end(), plain.begin(), plain.end());
+      host_ids.insert(host_ids.end(), ids.begin(), ids.end());
     } else {
-      // On accelerators: cumulative sums and a binary search per row, on the device.
+      // Device-generic: cumulative sums and a binary search per row, on the device.
       auto cdf = probabilities(plain).cumsum(1);
-      auto targets = torch::tensor(u, torch::kFloat64).to(logits.device(), torch::kFloat32).unsqueeze(1) *
-                     cdf.narrow(1, vocab - 1, 1);
-      auto ids =
-          torch::searchsorted(cdf, targets, /*out_int32=*/false, /*right=*/true).clamp_max(vocab - 1).to(torch::kCPU);
-      auto a = ids.accessor<std::int64_t, 2>();
-      for (std::size_t j = 0; j < plain.size(); ++j) out[plain[j]].token = static_cast<std::int32_t>(a[j][0]);
+      auto targets = compat::upload(u, torch::kFloat32, device).unsqueeze(1) * cdf.narrow(1, vocab - 1, 1);
+      auto ids = torch::searchsorted(cdf, targets, /*out_int32=*/false, /*right=*/true).clamp_max(vocab - 1).squeeze(1);
+      set_rows(plain, ids);
     }
   }
 
   if (!nucleus.empty()) {
     // The smallest set of most likely tokens whose mass reaches top_p. Usually a few hundred
-    // candidates hold it; rows where they do not are sorted in full.
+    // candidates hold it; rows where they do not are sorted in full. Decided on the host.
     auto probs = probabilities(nucleus);
     const std::int64_t k0 = std::min<std::int64_t>(vocab, 256);
     auto [top_p_vals, top_p_ids] = probs.topk(k0, 1, /*largest=*/true, /*sorted=*/true);
@@ -129,35 +139,40 @@ std::vector<TokenChoice> choose_tokens(const torch::Tensor& logits, std::span<co
       auto kept = row_vals.accessor<float, 1>();
       const double target = uniform_draw(p.seed, p.step) * mass;
       const std::int64_t pos = pick(keep, target, [&](std::int64_t i) { return static_cast<double>(kept[i]); });
-      out[nucleus[j]].token = static_cast<std::int32_t>(row_ids.accessor<std::int64_t, 1>()[pos]);
+      host_rows.push_back(nucleus[j]);
+      host_ids.push_back(row_ids.accessor<std::int64_t, 1>()[pos]);
     }
   }
+  if (!host_rows.empty()) set_rows(host_rows, index_tensor(host_ids, device));
 
+  // One tensor back to the host: the chosen ids, then per row with logprobs its chosen token's
+  // log-probability, then the top k values and ids (float64 holds ids and float32 values exactly).
+  std::vector<torch::Tensor> parts{chosen.to(torch::kFloat64)};
+  std::int64_t k = 0;
   if (!with_logprobs.empty()) {
     auto logp = torch::log_softmax(take_rows(logits, with_logprobs), 1);
-    std::vector<std::int64_t> chosen;
-    int k = 0;
-    for (auto r : with_logprobs) {
-      chosen.push_back(out[r].token);
-      k = std::max(k, params[r].logprobs);
-    }
-    auto chosen_lp = logp.gather(1, index_tensor(chosen, logp.device()).unsqueeze(1)).to(torch::kCPU);
-    auto c = chosen_lp.accessor<float, 2>();
-    torch::Tensor top_vals, top_ids;
+    for (auto r : with_logprobs) k = std::max<std::int64_t>(k, params[r].logprobs);
+    k = std::min(k, vocab);
+    parts.push_back(logp.gather(1, take_rows(chosen, with_logprobs).unsqueeze(1)).squeeze(1).to(torch::kFloat64));
     if (k > 0) {
-      auto [tv, ti] = logp.topk(std::min<std::int64_t>(k, vocab), 1, true, true);
-      top_vals = tv.to(torch::kCPU);
-      top_ids = ti.to(torch::kCPU);
+      auto [tv, ti] = logp.topk(k, 1, true, true);
+      parts.push_back(tv.reshape({-1}).to(torch::kFloat64));
+      parts.push_back(ti.reshape({-1}).to(torch::kFloat64));
     }
-    for (std::size_t j = 0; j < with_logprobs.size(); ++j) {
-      auto& o = out[with_logprobs[j]];
-      o.logprob = c[j][0];
-      const int kj = std::min<std::int64_t>(params[with_logprobs[j]].logprobs, vocab);
-      if (kj <= 0) continue;
-      auto tv = top_vals.accessor<float, 2>();
-      auto ti = top_ids.accessor<std::int64_t, 2>();
-      for (int t = 0; t < kj; ++t) o.top.emplace_back(static_cast<std::int32_t>(ti[j][t]), tv[j][t]);
-    }
+  }
+  const auto host = (parts.size() == 1 ? parts[0] : torch::cat(parts)).to(torch::kCPU).contiguous();
+  const double* h = host.data_ptr<double>();
+  for (std::int64_t i = 0; i < batch; ++i) out[i].token = static_cast<std::int32_t>(h[i]);
+  const auto n = static_cast<std::int64_t>(with_logprobs.size());
+  const double* chosen_lp = h + batch;
+  const double* top_vals = chosen_lp + n;
+  const double* top_ids = top_vals + n * k;
+  for (std::int64_t j = 0; j < n; ++j) {
+    auto& o = out[with_logprobs[j]];
+    o.logprob = static_cast<float>(chosen_lp[j]);
+    const std::int64_t kj = std::min<std::int64_t>(params[with_logprobs[j]].logprobs, vocab);
+    for (std::int64_t t = 0; t < kj; ++t)
+      o.top.emplace_back(static_cast<std::int32_t>(top_ids[j * k + t]), static_cast<float>(top_vals[j * k + t]));
   }
   return out;
 }

@@ -42,8 +42,8 @@ namespace {
 KernelPath choose_kernel_path() {
   const auto supported = supported_kernel_paths();
   const std::string requested = env::get_or("SL_CPU_KERNELS", "auto");
-  // "torch" asks for the device-generic torch ops instead of these kernels (compute/device.hpp);
-  // anything that still calls a kernel then takes the widest build, as auto.
+  // torch: inference uses libtorch ops instead (compute/device.hpp); a kernel still called (e.g.
+  // by training) runs the widest build, as with auto.
   if (requested.empty() || requested == "auto" || requested == "torch") return supported.back();
   for (KernelPath p : {KernelPath::generic, KernelPath::avx2, KernelPath::avx512}) {
     if (requested != name_of(p)) continue;

@@ -205,9 +205,9 @@ enum class KernelPath { generic, avx2, avx512 };
 const char* name_of(KernelPath path);
 // Paths this CPU can run, generic first.
 std::vector<KernelPath> supported_kernel_paths();
-// SL_CPU_KERNELS (auto | avx512 | avx2 | generic; unset = auto), read once. auto takes the widest
-// path the CPU has (all give the same bits). "torch" (compute/device.hpp: the CPU runs torch ops
-// instead of these kernels) reads like auto here. A value not in the list, or a path this CPU lacks,
+// SL_CPU_KERNELS (auto | avx512 | avx2 | generic | torch; unset = auto; torch runs as auto
+// here and makes inference skip the kernels, compute/device.hpp), read once. auto takes the widest
+// path the CPU has (all give the same bits). A value not in the list, or a path this CPU lacks,
 // is an sl::UsageError naming the variable.
 KernelPath kernel_path();
 

@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "sl/core/error.hpp"
+#include "sl/local/runtime/compute/torch_compat.hpp"
 #include "sl/local/runtime/kernels/cpu_kernels.hpp"
 #include "sl/local/runtime/model/packed_attention.hpp"
 
@@ -24,7 +25,12 @@ void KvCache::reserve(std::int64_t length) {
   const std::int64_t capacity = std::max<std::int64_t>({length, capacity_ * 2, 64});
   for (std::size_t l = 0; l < k_.size(); ++l) {
     for (auto* t : {&k_[l], &v_[l]}) {
-      auto grown = torch::empty({slots_, kv_heads_, capacity, head_dim_}, device_.options());
+      // Zeros, not uninitialised memory: the device-generic attention multiplies every position
+      // up to a group's longest sequence and masks the others afterwards, and a NaN left in
+      // memory (likely among random bf16 bit patterns, or from an earlier allocation on a GPU)
+      // would survive the mask (NaN * 0, NaN - inf). The fused CPU kernel reads valid
+      // positions only.
+      auto grown = torch::zeros({slots_, kv_heads_, capacity, head_dim_}, device_.options());
       if (capacity_ > 0) grown.narrow(2, 0, capacity_).copy_(*t);
       *t = grown;
     }
@@ -68,9 +74,7 @@ ForwardBatch::ForwardBatch(std::vector<SequenceChunk> sequences, KvCache* cache,
     for (const auto& s : sequences_) longest = std::max(longest, s.past + s.count);
     cache_->reserve(longest);
   }
-  auto to_device = [&](const std::vector<std::int64_t>& v) {
-    return torch::tensor(v, torch::TensorOptions().dtype(torch::kInt64)).to(device_.device);
-  };
+  auto to_device = [&](const std::vector<std::int64_t>& v) { return compat::upload(v, torch::kInt64, device_.device); };
   host_slots_ = write_slots;
   host_positions_ = write_positions;
   positions_ = to_device(positions);
@@ -80,9 +84,7 @@ ForwardBatch::ForwardBatch(std::vector<SequenceChunk> sequences, KvCache* cache,
 void ForwardBatch::build_groups() const {
   if (!groups_.empty()) return;
   const auto n_seq = static_cast<std::int64_t>(sequences_.size());
-  auto to_device = [&](const std::vector<std::int64_t>& v) {
-    return torch::tensor(v, torch::TensorOptions().dtype(torch::kInt64)).to(device_.device);
-  };
+  auto to_device = [&](const std::vector<std::int64_t>& v) { return compat::upload(v, torch::kInt64, device_.device); };
   // Groups of consecutive sequences whose padded score matrices stay under kMaxGroupScores.
   std::int64_t b = 0;
   while (b < n_seq) {
@@ -204,10 +206,10 @@ torch::Tensor ForwardBatch::attend_group(const Group& g, const torch::Tensor& q,
                      .view({n, g.tq, kv_heads, group, head_dim})
                      .permute({0, 2, 3, 1, 4})
                      .reshape({n, kv_heads, group * g.tq, head_dim});
-  auto scores = torch::matmul(queries, keys.transpose(-1, -2)) * (1.0 / std::sqrt(static_cast<double>(head_dim)));
-  scores = scores.view({n, kv_heads, group, g.tq, g.keys}) + g.mask;  // [n, kvh, group, tq, keys]
-  auto probs = torch::softmax(scores, -1, torch::kFloat32).to(q.scalar_type());
-  auto out = torch::matmul(probs.view({n, kv_heads, group * g.tq, g.keys}), values);  // [n, kvh, group*tq, d]
+  // The mask [n, 1, 1, tq, keys] repeated for the query heads sharing a kv head: [n, 1, group*tq, keys].
+  auto mask = group == 1 ? g.mask.view({n, 1, g.tq, g.keys})
+                         : g.mask.expand({n, 1, group, g.tq, g.keys}).reshape({n, 1, group * g.tq, g.keys});
+  auto out = compat::masked_attention(queries, keys, values, mask);  // [n, kvh, group*tq, d]
   out = out.view({n, kv_heads, group, g.tq, head_dim}).permute({0, 3, 1, 2, 4}).reshape({n * g.tq, heads * head_dim});
   return g.padded ? out.index_select(0, g.pad_index) : out;
 }
