@@ -427,8 +427,14 @@ TEST(Launch, SetsTheVariablesPrefixesOutputAndFailsAsAWhole) {
       << failed.err;
 
   // SIGTERM to launch reaches every rank.
-  Process p({launch_path, "-n", "2", "sh", "-c", "trap 'echo stopped $RANK; exit 7' TERM; sleep 60 & wait"});
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  Process p(
+      {launch_path, "-n", "2", "sh", "-c", "trap 'echo stopped $RANK; exit 7' TERM; echo ready; sleep 60 & wait"});
+  ASSERT_TRUE(wait_for(
+      [&] {
+        const auto out = p.stdout_so_far();
+        return out.find("[rank 0] ready") != std::string::npos && out.find("[rank 1] ready") != std::string::npos;
+      },
+      std::chrono::seconds(30)));
   p.kill(SIGTERM);
   const auto term = p.wait(std::chrono::seconds(30));
   EXPECT_EQ(term.exit_code, 7) << term.err;

@@ -14,7 +14,7 @@ GradientBuckets::GradientBuckets(C10dGroup& group, const std::vector<torch::Tens
   for (auto it = params.rbegin(); it != params.rend(); ++it) {
     const auto size = static_cast<std::size_t>(it->numel()) * sizeof(float);
     if (it->scalar_type() != torch::kFloat32 || !it->is_contiguous())
-      throw Error("data-parallel training needs contiguous float32 trained tensors");
+      throw Error("data-parallel training sums gradients of contiguous float32 tensors");
     if (bytes + size > bucket_bytes && bytes > 0) groups.emplace_back(), bytes = 0;
     groups.back().push_back(*it);
     bytes += size;
@@ -28,7 +28,9 @@ GradientBuckets::GradientBuckets(C10dGroup& group, const std::vector<torch::Tens
     for (auto& p : g) {
       auto view = b.flat.narrow(0, offset, p.numel()).view(p.sizes());
       if (p.grad().defined()) view.copy_(p.grad());
-      p.mutable_grad() = view;
+      // CPU tensors: the gradient lives in the bucket. Others (a GPU): Gloo sums CPU buffers,
+      // so the gradient is copied in and out around the all-reduce.
+      if (p.device().is_cpu()) p.mutable_grad() = view;
       b.params.push_back(p);
       b.views.push_back(view);
       offset += p.numel();
@@ -48,7 +50,7 @@ double GradientBuckets::sum(torch::Tensor& extra) {
       if (!p.grad().defined() || p.grad().data_ptr() != b.views[i].data_ptr()) {
         if (p.grad().defined()) b.views[i].copy_(p.grad());
         else b.views[i].zero_();
-        p.mutable_grad() = b.views[i];
+        if (p.device().is_cpu()) p.mutable_grad() = b.views[i];
       }
     }
   }
@@ -57,6 +59,9 @@ double GradientBuckets::sum(torch::Tensor& extra) {
   for (auto& b : buckets_) works.push_back(group_.start_sum(b.flat));
   works.push_back(group_.start_sum(extra));
   for (auto& w : works) group_.wait(w, "summing the gradients over the ranks");
+  for (auto& b : buckets_)
+    for (std::size_t i = 0; i < b.params.size(); ++i)
+      if (!b.params[i].device().is_cpu()) b.params[i].mutable_grad().copy_(b.views[i]);
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 

@@ -1,6 +1,7 @@
 // Data-parallel gradients: the gradients of the trained tensors live in a few flat float32
-// buckets (each tensor's .grad is a view into its bucket, as DistributedDataParallel's
-// gradient_as_bucket_view), and after the backward passes of a step each bucket is summed over
+// buckets (each CPU tensor's .grad is a view into its bucket, as DistributedDataParallel's
+// gradient_as_bucket_view; a GPU tensor's is copied in and out, since Gloo sums CPU buffers and
+// this libtorch has no NCCL), and after the backward passes of a step each bucket is summed over
 // the ranks with one Gloo all-reduce, all buckets in flight at once. Buckets hold tensors in
 // reverse order of the list given (roughly the order backward finishes them, as DDP's) and about
 // `bucket_bytes` each (DDP's default 25 MiB).
