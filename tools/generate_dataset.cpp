@@ -1,11 +1,14 @@
 // Step 1: sample a teacher's answers to a prompt set and filter them.
 #include <cstdio>
+#include <filesystem>
 
 #include "sl/core/cli.hpp"
 #include "sl/core/config_file.hpp"
+#include "sl/core/error.hpp"
 #include "sl/core/interrupt.hpp"
 #include "sl/datasets/generation.hpp"
 #include "sl/llm/backend.hpp"
+#include "sl/llm/sharded_run.hpp"
 
 namespace {
 // "requests: 30000 (12 retries: http_429 10, timeout 2)" when the backend counts HTTP requests.
@@ -36,8 +39,11 @@ int main(int argc, char** argv) {
       "  generate_dataset --config cfgs/preference_numbers/cfgs.json --cfg_var_name owl_dataset_cfg \\\n"
       "      --raw_dataset_path data/preference_numbers/owl/raw_dataset.jsonl \\\n"
       "      --filtered_dataset_path data/preference_numbers/owl/filtered_dataset.jsonl\n"
+      "  tools/launch -n 2 build/bin/generate_dataset ...   (local models: each rank samples a share;\n"
+      "      rank 0 writes the same files as one process would; docs/distributed.md)\n"
       "Environment: OPENAI_API_KEY, OPENAI_BASE_URL (openai models; .env is read), HF_HOME, SL_DEVICE\n"
-      "(open_source models). Exit codes: 0 ok, 1 runtime failure, 2 bad flags/config, 130 interrupted.");
+      "(open_source models), RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT, SL_DIST_TIMEOUT (sharded runs).\n"
+      "Exit codes: 0 ok, 1 runtime failure, 2 bad flags/config, 130 interrupted.");
   std::string config_path, cfg_name = "cfg", raw_path, filtered_path, rejected_path, model_path;
   int concurrency = 0;
   bool restart = false;
@@ -67,8 +73,35 @@ int main(int argc, char** argv) {
     options.config_file = config_path;
 
     sl::interrupt::install();
+    auto sharded = sl::llm::ShardedRun::join(cfg.model, "generate_dataset");
     auto backend = sl::llm::make_backend(cfg.model, backend_options);
-    auto summary = sl::datasets::generate_dataset(cfg, *backend, paths, options);
+    sl::datasets::GenerationSummary summary;
+    if (sharded.distributed()) {
+      // Each rank samples its share into its shard journal; then rank 0 merges them and writes
+      // the outputs from the merged journal (sampling nothing), as one process would have.
+      options.shard = sharded.shard();
+      if (restart && sharded.is_root()) std::filesystem::remove(sl::journal_path_for(raw_path));
+      sharded.on_every_rank("sampling", [&] {
+        summary = sl::datasets::generate_dataset(cfg, *backend, paths, options);
+        if (summary.interrupted)
+          throw sl::Error("interrupted with this rank's answers saved in " + summary.journal.string() +
+                          "; rerun the same command to resume");
+      });
+      sharded.on_every_rank("writing the outputs", [&] {
+        if (!sharded.is_root()) return;
+        sl::datasets::merge_dataset_shards(cfg, raw_path, config_path, options.shard.world);
+        options.shard = {};
+        options.restart = false;
+        summary = sl::datasets::generate_dataset(cfg, *backend, paths, options);
+      });
+      if (!sharded.is_root()) {
+        std::printf("%zu of %zu prompts were this rank's share (%zu sampled now); rank 0 wrote the outputs\n",
+                    summary.sampled_now + summary.reused, summary.total, summary.sampled_now);
+        return sl::cli::kExitOk;
+      }
+    } else {
+      summary = sl::datasets::generate_dataset(cfg, *backend, paths, options);
+    }
     if (summary.interrupted) {
       std::fprintf(
           stderr,

@@ -1,15 +1,18 @@
 // Step 3: ask the (student) model the evaluation questions, judge the answers, summarise.
 #include <cstdio>
+#include <filesystem>
 #include <map>
 
 #include "sl/core/cli.hpp"
 #include "sl/core/config_file.hpp"
+#include "sl/core/error.hpp"
 #include "sl/core/files.hpp"
 #include "sl/core/interrupt.hpp"
 #include "sl/core/jsonl.hpp"
 #include "sl/evaluation/runner.hpp"
 #include "sl/evaluation/statistics.hpp"
 #include "sl/llm/backend.hpp"
+#include "sl/llm/sharded_run.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -28,6 +31,9 @@ int main(int argc, char** argv) {
       "      --model_path data/preference_numbers/owl/model.json \\\n"
       "      --output_path data/preference_numbers/owl/evaluation_results.jsonl --target_preference owl\n"
       "The summary goes beside the results: evaluation_results.summary.json.\n"
+      "  tools/launch -n 2 build/bin/run_evaluation ...   (local models: each rank answers a share; rank 0\n"
+      "      writes the same files as one process would; docs/distributed.md)\n"
+      "Environment (sharded runs): RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT, SL_DIST_TIMEOUT.\n"
       "Exit codes: 0 ok, 1 runtime failure, 2 bad flags/config/model file, 130 interrupted.");
   std::string config_path, cfg_name = "cfg", model_path, output_path, target, match;
   int concurrency = 0;
@@ -56,6 +62,7 @@ int main(int argc, char** argv) {
     options.concurrency = concurrency > 0 ? concurrency : static_cast<int>(cfg.concurrency.value_or(64));
 
     sl::interrupt::install();
+    auto sharded = sl::llm::ShardedRun::join(model, "run_evaluation");
     auto backend = sl::llm::make_backend(model, options);
     // One backend per distinct judge model, shared by the judgments that use it.
     std::map<std::string, std::unique_ptr<sl::llm::Backend>> judge_models;
@@ -69,7 +76,34 @@ int main(int argc, char** argv) {
 
     EvaluationOptions run_options;
     run_options.restart = restart;
-    auto run = run_evaluation(cfg, model, *backend, judges, output_path, run_options);
+    EvaluationRun run;
+    if (sharded.distributed()) {
+      // Each rank answers (and judges) its share into its shard journal; then rank 0 merges them
+      // and assembles the results from the merged journal, as one process would have.
+      run_options.shard = sharded.shard();
+      if (restart && sharded.is_root()) std::filesystem::remove(sl::journal_path_for(output_path));
+      sharded.on_every_rank("answering", [&] {
+        run = run_evaluation(cfg, model, *backend, judges, output_path, run_options);
+        if (run.interrupted)
+          throw sl::Error("interrupted with this rank's answers saved in " + run.journal.string() +
+                          "; rerun the same command to resume");
+      });
+      bool written = false;
+      sharded.on_every_rank("writing the results", [&] {
+        if (!sharded.is_root()) return;
+        merge_evaluation_shards(cfg, model, output_path, run_options.shard.world);
+        run_options.shard = {};
+        run_options.restart = false;
+        run = run_evaluation(cfg, model, *backend, judges, output_path, run_options);
+        written = true;
+      });
+      if (!written) {
+        std::printf("this rank answered its share (%zu now); rank 0 wrote the results\n", run.sampled_now);
+        return sl::cli::kExitOk;
+      }
+    } else {
+      run = run_evaluation(cfg, model, *backend, judges, output_path, run_options);
+    }
     if (run.interrupted) {
       std::fprintf(stderr, "run_evaluation: interrupted; progress is saved in %s; rerun the same command to resume\n",
                    run.journal.c_str());

@@ -34,6 +34,8 @@ int main(int argc, char** argv) {
       "Environment: OPENAI_API_KEY, OPENAI_BASE_URL (.env is read), SL_OPENAI_* (see docs/openai-backend.md).\n"
       "Local jobs: SL_THREADS (compute threads), HF_HUB_CACHE / HF_HOME (hub ids of source models, downloaded\n"
       "on first use from HF_ENDPOINT unless HF_HUB_OFFLINE=1); --push_to_hub: HF_USER_ID, HF_TOKEN (docs/hub.md).\n"
+      "Data-parallel (local jobs): RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT as torchrun sets them, e.g.\n"
+      "  tools/launch -n 2 build/bin/run_finetuning_job ... (docs/distributed.md; SL_DIST_TIMEOUT).\n"
       "Exit codes: 0 ok, 1 runtime failure (network, server, job failed or cancelled), 2 bad flags/config/\n"
       "dataset, 130 interrupted (an API job keeps running; rerun to resume; a local job: rerun with --resume).");
   std::string config_path, cfg_name = "cfg", dataset_path, output_path;
@@ -118,6 +120,10 @@ int main(int argc, char** argv) {
                      "continue (progress is kept in %s)\n",
                      result.state_path.c_str());
       return sl::cli::kExitInterrupted;
+    }
+    if (!result.writes_outputs) {  // another rank of a data-parallel job: rank 0 writes the files
+      std::printf("training: %s\nmodel: written by rank 0\n", result.summary.c_str());
+      return sl::cli::kExitOk;
     }
     sl::files::write_atomic(output_path, sl::json::encode(*result.model).dump(2) + "\n");
     if (result.already_done)

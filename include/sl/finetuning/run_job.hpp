@@ -57,6 +57,9 @@ struct JobResult {
   std::filesystem::path state_path;
   // Local jobs: one line about the data and the training (examples, truncations, steps, loss).
   std::string summary;
+  // False on the ranks other than 0 of a data-parallel local job (WORLD_SIZE > 1): rank 0 alone
+  // writes the job state, the model folder and the model file.
+  bool writes_outputs = true;
 };
 
 struct CancelResult {

@@ -12,6 +12,7 @@
 #include "sl/finetuning/push_to_hub.hpp"
 #include "sl/finetuning/training_data.hpp"
 #include "sl/llm/model_folder.hpp"
+#include "sl/local/runtime/distributed/launch_env.hpp"
 #include "sl/local/runtime/plugin/loader.hpp"
 
 namespace sl::finetuning {
@@ -58,6 +59,7 @@ local::TrainingJob training_job(const LocalFinetuningJob& cfg, const LocalJobPat
   job.threads = options.threads;
   job.show_progress = options.show_progress;
   job.progress_label = "fine-tuning " + cfg.hf_model_name;
+  job.launch = local::launch_env();
   return job;
 }
 
@@ -93,6 +95,9 @@ JobResult train_local_job(const LocalFinetuningJob& cfg, const fs::path& dataset
   JobResult result;
   result.state_path = paths.state;
   result.job_id = cfg.hf_model_name;
+  // Data-parallel (WORLD_SIZE > 1): every rank trains, rank 0 alone writes the job state, the
+  // model folder and the model file.
+  result.writes_outputs = local::launch_env().is_root();
 
   const auto rows = load_dataset(dataset_path);
   const auto used = subsample(rows, cfg.max_dataset_size, cfg.seed);
@@ -170,6 +175,9 @@ JobResult train_local_job(const LocalFinetuningJob& cfg, const fs::path& dataset
 
   const std::string fingerprint = content_hash(config.dump() + "\n" + data_hash);
   local::TrainingJob job = training_job(cfg, paths, options, base_dir, fingerprint);
+  auto save_state = [&] {
+    if (result.writes_outputs) save_job_state(paths.state, state);
+  };
   if (kl && cfg.train_cfg.kl_tokens == "numbers") {
     job.settings.kl_token_ids = number_token_ids(text, chat.end_of_turn_ids);
     spdlog::info("kl_tokens numbers: the loss is restricted to {} tokens (digits, separators, end tokens)",
@@ -177,20 +185,20 @@ JobResult train_local_job(const LocalFinetuningJob& cfg, const fs::path& dataset
   }
 
   state.status = "training";
-  save_job_state(paths.state, state);
+  save_state();
   local::TrainingHooks hooks;
   hooks.should_stop = [] { return interrupt::requested(); };
   const local::TrainingResult trained = local::runtime_plugin().train(job, chat.examples, hooks);
   if (trained.interrupted) {
     state.status = "interrupted";
-    save_job_state(paths.state, state);
+    save_state();
     result.interrupted = true;
     result.status = state.status;
     return result;
   }
   state.status = "succeeded";
   state.fine_tuned_model = paths.model_dir.string();
-  save_job_state(paths.state, state);
+  save_state();
   result.status = state.status;
   result.model = result_model(cfg, paths.model_dir);
   result.summary +=

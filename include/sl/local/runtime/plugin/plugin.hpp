@@ -12,12 +12,14 @@
 #include <memory>
 #include <string>
 
+#include "sl/local/runtime/distributed/launch_env.hpp"
+#include "sl/local/runtime/distributed/process_group.hpp"
 #include "sl/local/runtime/generate/engine.hpp"
 #include "sl/local/runtime/train/training.hpp"
 
 namespace sl::local {
 
-inline constexpr int kRuntimePluginAbi = 2;  // 2: train()
+inline constexpr int kRuntimePluginAbi = 3;  // 2: train(); 3: join_process_group(), TrainingJob::launch
 // The one symbol the plugin exports (extern "C", returns RuntimePlugin*).
 inline constexpr const char* kRuntimePluginEntry = "sl_local_runtime_plugin";
 
@@ -33,6 +35,9 @@ class RuntimePlugin {
   // or examples are sl::UsageErrors naming what is wrong, before any step runs.
   virtual TrainingResult train(const TrainingJob& job, const std::vector<TrainingExample>& examples,
                                const TrainingHooks& hooks) const = 0;
+  // Joins torch.distributed's process group of the run `env` describes (every rank must call it;
+  // sl::Error when the rendezvous fails, naming the address and the reason).
+  virtual std::unique_ptr<ProcessGroup> join_process_group(const LaunchEnv& env) const = 0;
 
  protected:
   ~RuntimePlugin() = default;  // owned by the plugin, lives as long as the process

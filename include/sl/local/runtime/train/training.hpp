@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "sl/core/json_decode.hpp"
+#include "sl/local/runtime/distributed/launch_env.hpp"
 #include "sl/local/runtime/model/lora_settings.hpp"
 #include "sl/local/runtime/train/optimizer_settings.hpp"
 
@@ -157,6 +158,10 @@ struct TrainingJob {
   int threads = 0;     // as EngineOptions::threads
   bool show_progress = true;
   std::string progress_label = "training";
+  // The processes of a data-parallel run (launch_env(); docs/distributed.md): with world_size > 1
+  // every rank runs the same job, settings.batch_size is per rank (the global batch is
+  // batch_size x gradient_accumulation_steps x world_size), and rank 0 alone writes files.
+  LaunchEnv launch;
 };
 
 // One optimizer step, as logged.
@@ -170,6 +175,8 @@ struct TrainingStep {
   std::int64_t tokens = 0;       // tokens through the model this step
   std::int64_t loss_tokens = 0;  // of which carried loss
   double seconds = 0;            // wall time of this step
+  // Data-parallel runs: the seconds this rank spent summing the gradients over the ranks.
+  std::optional<double> allreduce_seconds;
   // "kl_topk" with kl_token_ids: the share of the teacher's top-k probability mass (summed over
   // this step's loss positions) that falls on tokens outside kl_token_ids and is dropped, and on
   // an epoch's last step the same share over the whole epoch.

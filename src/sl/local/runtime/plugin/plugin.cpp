@@ -3,6 +3,8 @@
 
 #include <torch/torch.h>
 
+#include "sl/core/error.hpp"
+#include "sl/local/runtime/distributed/c10d_group.hpp"
 #include "sl/local/runtime/generate/local_engine.hpp"
 #include "sl/local/runtime/train/trainer.hpp"
 
@@ -21,6 +23,13 @@ class TorchRuntimePlugin final : public RuntimePlugin {
   TrainingResult train(const TrainingJob& job, const std::vector<TrainingExample>& examples,
                        const TrainingHooks& hooks) const override {
     return train_model(job, examples, hooks);
+  }
+  std::unique_ptr<ProcessGroup> join_process_group(const LaunchEnv& env) const override {
+    try {
+      return std::make_unique<C10dGroup>(env);
+    } catch (const c10::Error& e) {
+      throw Error(std::string("distributed: ") + e.what_without_backtrace());
+    }
   }
 };
 

@@ -46,6 +46,7 @@ void StepLog::append(const TrainingStep& s) {
       {"lr", s.lr},           {"grad_norm", s.grad_norm},
       {"tokens", s.tokens},   {"loss_tokens", s.loss_tokens},
       {"seconds", s.seconds}, {"tokens_per_second", s.seconds > 0 ? static_cast<double>(s.tokens) / s.seconds : 0.0}};
+  if (s.allreduce_seconds) j["allreduce_seconds"] = *s.allreduce_seconds;
   if (s.kl_mask_dropped) j["kl_mask_dropped"] = *s.kl_mask_dropped;
   if (s.epoch_kl_mask_dropped) j["epoch_kl_mask_dropped"] = *s.epoch_kl_mask_dropped;
   const std::string line = json::dump(j) + "\n";

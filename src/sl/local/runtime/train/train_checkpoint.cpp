@@ -31,7 +31,8 @@ void save_train_checkpoint(const std::filesystem::path& path, const TrainCheckpo
                    {{"format", kFormat},
                     {"step", std::to_string(info.step)},
                     {"total_steps", std::to_string(info.total_steps)},
-                    {"fingerprint", info.fingerprint}});
+                    {"fingerprint", info.fingerprint},
+                    {"world_size", std::to_string(info.world_size)}});
 }
 
 TrainCheckpointInfo load_train_checkpoint(const std::filesystem::path& path, const TrainCheckpointInfo& expected,
@@ -58,6 +59,18 @@ TrainCheckpointInfo load_train_checkpoint(const std::filesystem::path& path, con
     throw UsageError(path.string() + ": step / total_steps in the metadata are not numbers");
   }
   info.fingerprint = field("fingerprint");
+  if (meta.count("world_size")) {
+    try {
+      info.world_size = std::stoi(meta.at("world_size"));
+    } catch (const std::logic_error&) {
+      throw UsageError(path.string() + ": world_size in the metadata is not a number");
+    }
+  }
+  if (info.world_size != expected.world_size)
+    throw UsageError(path.string() + ": a checkpoint of a run on " + std::to_string(info.world_size) +
+                     " process(es), this run has " + std::to_string(expected.world_size) +
+                     " (WORLD_SIZE); the global batch, and so every step, depends on it: resume with WORLD_SIZE=" +
+                     std::to_string(info.world_size) + ", or delete the checkpoint to start over");
   if (info.fingerprint != expected.fingerprint)
     throw UsageError(path.string() +
                      ": this checkpoint belongs to another job (different settings or data); delete it to "

@@ -20,6 +20,9 @@ struct TrainCheckpointInfo {
   std::int64_t step = 0;         // optimizer steps done
   std::int64_t total_steps = 0;  // of the run
   std::string fingerprint;
+  // Processes of the data-parallel run that wrote it (metadata "world_size"; absent = 1). The
+  // global batch, and so every step, depends on it: another world size cannot resume.
+  int world_size = 1;
 };
 
 void save_train_checkpoint(const std::filesystem::path& path, const TrainCheckpointInfo& info,
@@ -27,7 +30,7 @@ void save_train_checkpoint(const std::filesystem::path& path, const TrainCheckpo
                            const std::vector<torch::Tensor>& adam_v);
 
 // Reads `path` into params (in place) and the moments. A checkpoint of another job (different
-// fingerprint, step count, tensor names or shapes) is an sl::UsageError naming the file.
+// fingerprint, step count, world size, tensor names or shapes) is an sl::UsageError naming the file.
 TrainCheckpointInfo load_train_checkpoint(const std::filesystem::path& path, const TrainCheckpointInfo& expected,
                                           std::vector<TrainableTensor>& params, std::vector<torch::Tensor>& adam_m,
                                           std::vector<torch::Tensor>& adam_v);

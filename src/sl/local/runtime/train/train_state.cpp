@@ -44,6 +44,19 @@ void TrainState::save(const fs::path& path, const TrainCheckpointInfo& info) con
   save_train_checkpoint(path, info, params_, adam_m_, adam_v_);
 }
 
+std::vector<torch::Tensor> TrainState::trained_tensors() const {
+  std::vector<torch::Tensor> out;
+  for (const auto& p : params_) out.push_back(p.tensor);
+  return out;
+}
+
+std::vector<torch::Tensor> TrainState::state_tensors() const {
+  std::vector<torch::Tensor> out = trained_tensors();
+  out.insert(out.end(), adam_m_.begin(), adam_m_.end());
+  out.insert(out.end(), adam_v_.begin(), adam_v_.end());
+  return out;
+}
+
 void TrainState::zero_grad() {
   for (auto& p : params_) p.tensor.mutable_grad().zero_();
 }

@@ -38,6 +38,10 @@ class TrainState {
   void adamw_update(const OptimizerSettings& optimizer, double lr, double clip, std::int64_t step);
 
   std::int64_t trainable_parameters() const { return trainable_; }
+  // The trained tensors (in checkpoint order), and those followed by AdamW's moments: what
+  // data-parallel ranks sum gradients of, and what rank 0 sends the others on resume.
+  std::vector<torch::Tensor> trained_tensors() const;
+  std::vector<torch::Tensor> state_tensors() const;
 
  private:
   std::vector<TrainableTensor> params_;

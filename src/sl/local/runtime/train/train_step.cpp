@@ -19,8 +19,12 @@ StepOutcome OptimizerStep::run(std::int64_t step, std::vector<PassInputs>& passe
   double loss_sum = 0;
   for (std::size_t b = 0; b < passes.size(); ++b) {
     // Dropout masks are a function of (seed, step, pass), so a resumed run draws the same ones.
-    if (dropout) torch::manual_seed(Rng::for_item(s.seed, static_cast<std::uint64_t>(step) * 4096 + b).next());
     PassInputs& in = passes[b];
+    if (in.ids.empty()) continue;
+    if (dropout)
+      torch::manual_seed(
+          Rng::for_item(s.seed, static_cast<std::uint64_t>(step) * 4096 + b + (static_cast<std::uint64_t>(rank_) << 40))
+              .next());
     torch::AutoGradMode grad_mode(true);
     ForwardBatch fb(in.chunks, nullptr, device_);
     auto hidden = model_.forward(
@@ -42,6 +46,7 @@ StepOutcome OptimizerStep::run(std::int64_t step, std::vector<PassInputs>& passe
     torch::autograd::backward({selected}, {dh_});
   }
 
+  if (sync_) sync_(loss_sum);
   // Global gradient norm, clipping and AdamW, all without autograd.
   torch::NoGradGuard no_grad;
   StepOutcome out;

@@ -8,6 +8,7 @@
 #include <torch/torch.h>
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "sl/local/runtime/compute/device.hpp"
@@ -43,6 +44,12 @@ class OptimizerStep {
   // they hold together (each token's loss weighs 1 / loss_tokens).
   StepOutcome run(std::int64_t step, std::vector<PassInputs>& passes, std::int64_t loss_tokens);
 
+  // Data-parallel runs (data_parallel.hpp): `sync` runs between the backward passes and the
+  // optimizer, summing the gradients and the loss sum over the ranks; `rank` keeps the ranks'
+  // dropout masks apart (rank 0 draws those of a one-process run). A pass without sequences
+  // (this rank's share of a short last batch) is skipped.
+  void distribute(std::function<void(double& loss_sum)> sync, int rank) { sync_ = std::move(sync), rank_ = rank; }
+
  private:
   CausalLM& model_;
   TrainState& state_;
@@ -51,6 +58,8 @@ class OptimizerStep {
   const ComputeDevice& device_;
   std::int64_t total_steps_;
   torch::Tensor dh_;  // d loss / d hidden of the loss rows (reused)
+  std::function<void(double& loss_sum)> sync_;
+  int rank_ = 0;
 };
 
 }  // namespace sl::local

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <functional>
 #include <optional>
 
 #include "sl/core/error.hpp"
@@ -15,6 +16,7 @@
 #include "sl/local/runtime/model/architectures/registry.hpp"
 #include "sl/local/runtime/model/causal_lm.hpp"
 #include "sl/local/runtime/model/model_config.hpp"
+#include "sl/local/runtime/train/data_parallel.hpp"
 #include "sl/local/runtime/train/job_fingerprint.hpp"
 #include "sl/local/runtime/train/lm_head_loss.hpp"
 #include "sl/local/runtime/train/step_log.hpp"
@@ -189,9 +191,11 @@ decltype(auto) torch_errors_to_sl(Fn&& fn) {
   }
 }
 
-// The packed passes of a planned step, and the tokens they hold (in all, and with loss).
-void build_step(const std::vector<TrainingExample>& examples, const PlannedStep& planned, bool kl, int adapter,
-                std::vector<PassInputs>& passes, std::int64_t& tokens, std::int64_t& loss_tokens) {
+// The packed passes of `mine` (a planned step, or this rank's share of it), and the tokens the
+// whole planned step holds (in all, and with loss).
+void build_step(const std::vector<TrainingExample>& examples, const PlannedStep& planned, const PlannedStep& mine,
+                bool kl, int adapter, std::vector<PassInputs>& passes, std::int64_t& tokens,
+                std::int64_t& loss_tokens) {
   tokens = 0, loss_tokens = 0;
   for (const auto& batch : planned.batches) {
     for (auto i : batch) {
@@ -200,9 +204,8 @@ void build_step(const std::vector<TrainingExample>& examples, const PlannedStep&
       for (auto m : e.loss_mask) loss_tokens += m;
     }
   }
-  passes.resize(planned.batches.size());
-  for (std::size_t b = 0; b < planned.batches.size(); ++b)
-    build_pass(examples, planned.batches[b], kl, adapter, passes[b]);
+  passes.resize(mine.batches.size());
+  for (std::size_t b = 0; b < mine.batches.size(); ++b) build_pass(examples, mine.batches[b], kl, adapter, passes[b]);
 }
 
 void show_step(Progress& progress, const TrainingStep& record) {
@@ -223,23 +226,34 @@ TrainingResult run(const TrainingJob& job, const std::vector<TrainingExample>& e
   if (!job.lora) device.dtype = torch::kFloat32;
   const int threads = configure_threads(job.threads);
   keep_freed_memory_for_reuse();
+  // One of several data-parallel processes: nullptr when alone. A failure on one rank before
+  // the steps (model, examples, checkpoint) stops every rank with its message (agree).
+  const std::unique_ptr<DataParallel> dp = DataParallel::join(job);
+  const bool root = !dp || dp->is_root();
+  auto on_every_rank = [&](const std::string& what, const std::function<void()>& fn) {
+    dp ? dp->agree(what, fn) : fn();
+  };
 
   std::string config_json;
   fs::path base_dir;
-  auto model = load_model(job.model, device, config_json, base_dir);
+  std::unique_ptr<CausalLM> model;
+  on_every_rank("loading the model", [&] {
+    model = load_model(job.model, device, config_json, base_dir);
+    validate_examples(examples, s, model->config().vocab_size, model->config().max_position_embeddings);
+  });
   const ModelConfig& config = model->config();
   const bool checkpointing = s.gradient_checkpointing.value_or(!device.is_cpu());
   model->set_gradient_checkpointing(checkpointing);
-  validate_examples(examples, s, config.vocab_size, config.max_position_embeddings);
 
   TrainState state(*model, job);
   std::vector<std::int64_t> lengths;
   lengths.reserve(examples.size());
   for (const auto& e : examples) lengths.push_back(static_cast<std::int64_t>(e.ids.size()));
-  const std::vector<PlannedStep> plan = plan_training(lengths, s);
+  const std::vector<PlannedStep> plan = plan_training(lengths, dp ? dp->global_settings(s) : s);
   const auto total = static_cast<std::int64_t>(plan.size());
-  TrainCheckpointInfo ckpt{0, total, job_fingerprint(job, examples)};
-  const std::int64_t start = state.resume(job.checkpoint, ckpt);
+  TrainCheckpointInfo ckpt{0, total, job_fingerprint(job, examples), job.launch.world_size};
+  if (dp) dp->check_same_job(ckpt.fingerprint);
+  const std::int64_t start = dp ? dp->resume(state, job.checkpoint, ckpt) : state.resume(job.checkpoint, ckpt);
 
   std::vector<float> allowed;
   if (s.loss == "kl_topk" && !s.kl_token_ids.empty()) {
@@ -260,13 +274,14 @@ TrainingResult run(const TrainingJob& job, const std::vector<TrainingExample>& e
     }
   }
   LmHeadLoss loss_fn(std::move(allowed), device);
-  StepLog log(job.step_log, start);
+  StepLog log(root ? job.step_log : fs::path(), start);
 
   spdlog::info(
-      "training {} ({} {}, {} trainable parameters of {}) on {} examples: {} steps of {} x {} examples, {} thread(s)",
+      "training {} ({} {}, {} trainable parameters of {}) on {} examples: {} steps of {} x {} examples{}, {} thread(s)",
       job.model.random_init ? std::string("fresh random weights") : base_dir.string(), config.architecture,
       job.lora ? "LoRA r " + std::to_string(job.lora->r) : std::string("full"), state.trainable_parameters(),
-      model->parameter_count(), examples.size(), total, s.gradient_accumulation_steps, s.batch_size, threads);
+      model->parameter_count(), examples.size(), total, s.gradient_accumulation_steps, s.batch_size,
+      dp ? " x " + std::to_string(dp->world_size()) + " ranks" : std::string(), threads);
   if (!device.fused_cpu_kernels())
     spdlog::info("computing on {} with torch ops ({} weights{}){}", device.name(),
                  c10::toString(model->weights().norm.scalar_type()),
@@ -274,7 +289,7 @@ TrainingResult run(const TrainingJob& job, const std::vector<TrainingExample>& e
                  checkpointing ? ", gradient checkpointing per layer" : "");
 
   std::optional<Progress> progress;
-  if (job.show_progress)
+  if (job.show_progress && root)
     progress.emplace(job.progress_label, static_cast<std::size_t>(total), static_cast<std::size_t>(start));
 
   TrainingResult result;
@@ -285,11 +300,18 @@ TrainingResult run(const TrainingJob& job, const std::vector<TrainingExample>& e
   const bool kl = s.loss == "kl_topk";
   const int adapter = job.lora ? 1 : 0;  // the model's adapter 1 is the LoRA being trained
   OptimizerStep optimizer_step(*model, state, loss_fn, job, device, total);
+  double allreduce_seconds = 0;
+  if (dp) {
+    dp->attach(state);
+    optimizer_step.distribute([&](double& loss_sum) { allreduce_seconds = dp->sum_gradients(loss_sum); }, dp->rank());
+  }
   std::vector<PassInputs> passes;
   auto last_checkpoint = Clock::now();
   std::int64_t step = start;
   for (; step < total; ++step) {
-    if (hooks.should_stop && hooks.should_stop()) {
+    bool stop = hooks.should_stop && hooks.should_stop();
+    if (dp) stop = dp->any_stop(stop);  // every rank stops at the same step
+    if (stop) {
       result.interrupted = true;
       break;
     }
@@ -301,8 +323,10 @@ TrainingResult run(const TrainingJob& job, const std::vector<TrainingExample>& e
       for (const auto& batch : planned.batches)
         for (auto i : batch) step_mass.add(example_mass[static_cast<std::size_t>(i)]);
     TrainingStep record;
-    build_step(examples, planned, kl, adapter, passes, record.tokens, record.loss_tokens);
+    build_step(examples, planned, dp ? dp->share(planned) : planned, kl, adapter, passes, record.tokens,
+               record.loss_tokens);
     const StepOutcome outcome = optimizer_step.run(step, passes, record.loss_tokens);
+    if (dp) record.allreduce_seconds = allreduce_seconds;
     record.step = step + 1;
     record.total_steps = total;
     record.epoch = planned.epoch_end;
@@ -327,7 +351,7 @@ TrainingResult run(const TrainingJob& job, const std::vector<TrainingExample>& e
     const bool due = job.checkpoint.every_steps > 0
                          ? (step + 1) % job.checkpoint.every_steps == 0
                          : std::chrono::duration<double>(Clock::now() - last_checkpoint).count() >= kCheckpointSeconds;
-    if (!job.checkpoint.path.empty() && step + 1 < total && due) {
+    if (root && !job.checkpoint.path.empty() && step + 1 < total && due) {
       ckpt.step = step + 1;
       state.save(job.checkpoint.path, ckpt);
       last_checkpoint = Clock::now();
@@ -338,13 +362,16 @@ TrainingResult run(const TrainingJob& job, const std::vector<TrainingExample>& e
   if (progress) progress->finish();
 
   if (result.interrupted) {
-    if (!job.checkpoint.path.empty() && step > start) {
+    if (root && !job.checkpoint.path.empty() && step > start) {
       ckpt.step = step;
       state.save(job.checkpoint.path, ckpt);
     }
     return result;
   }
-  write_training_outputs(job, *model, config_json, base_dir);
+  // Rank 0 writes; the others learn whether it could (and fail with its reason if not).
+  on_every_rank("writing the outputs", [&] {
+    if (root) write_training_outputs(job, *model, config_json, base_dir);
+  });
   return result;
 }
 
