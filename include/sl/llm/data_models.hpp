@@ -25,8 +25,9 @@ struct Model {
   std::string id;
   std::string type;
   std::shared_ptr<const Model> parent_model;
-  std::vector<std::string> base_urls;
-  std::optional<std::string> api_key_env;
+  // Default member initializers: Model{id, type, parent} stays a complete aggregate init.
+  std::vector<std::string> base_urls{};
+  std::optional<std::string> api_key_env{};
 
   bool is_openai() const { return type == "openai"; }
   bool is_open_source() const { return type == "open_source"; }
