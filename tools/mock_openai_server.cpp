@@ -48,6 +48,9 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.0, 1.0));
   app.add_option("--known-models", o.known_models, "Only these models exist (others: 404); default: any model")
       ->delimiter(',');
+  app.add_option("--lora-modules", o.lora_modules,
+                 "LoRA adapters as vLLM takes them, NAME=PATH ...: each NAME answers as a model (and with "
+                 "--known-models, only those and the NAMEs exist)");
   app.add_option("--ft-file-ms", o.ft_file_ms, "Milliseconds an upload stays \"uploaded\" before it is processed")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 3600000.0));

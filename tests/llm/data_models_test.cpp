@@ -29,7 +29,35 @@ TEST(Model, StrictErrors) {
             "model.type: expected one of \"openai\", \"open_source\", got \"anthropic\"");
   EXPECT_EQ(err(R"({"type":"openai"})"), "model.id: missing required field");
   EXPECT_EQ(err(R"({"id":"x","type":"openai","source":1})"),
-            "model.source: unknown key (known keys: id, type, parent_model)");
+            "model.source: unknown key (known keys: id, type, parent_model, base_url, api_key_env)");
+  EXPECT_EQ(err(R"({"id":"x","type":"openai","base_url":"localhost:8000"})"),
+            "model.base_url: expected an http:// or https:// URL, got \"localhost:8000\"");
+  EXPECT_EQ(err(R"({"id":"x","type":"openai","base_url":[]})"),
+            "model.base_url: expected a URL or a non-empty list of URLs, got []");
+  EXPECT_EQ(err(R"({"id":"x","type":"openai","base_url":["http://a/v1","http://a/v1/"]})"),
+            "model.base_url[1]: listed twice");
+  EXPECT_EQ(err(R"({"id":"x","type":"openai","api_key_env":"sk-abc"})"),  // the value is not shown
+            "model.api_key_env: expected the name of an environment variable (letters, digits, _), not the key "
+            "itself");
+}
+
+TEST(Model, EndpointFieldsRoundTripAndStayOutOfTheIdentity) {
+  auto j = sl::Json::parse(R"({"id":"a/student","type":"open_source","api_key_env":"VLLM_KEY",
+      "base_url":["http://h1:8000/v1/","http://h2:8000/v1"],
+      "parent_model":{"id":"Qwen/Qwen2.5-0.5B-Instruct","type":"open_source","base_url":"http://h1:8000/v1"}})");
+  Model m = sl::json::decode_value<Model>(j);
+  EXPECT_EQ(m.base_urls, (std::vector<std::string>{"http://h1:8000/v1", "http://h2:8000/v1"}));
+  EXPECT_EQ(m.api_key_env, "VLLM_KEY");
+  EXPECT_EQ(sl::json::encode(m).dump(),
+            R"({"id":"a/student","type":"open_source","parent_model":{"id":"Qwen/Qwen2.5-0.5B-Instruct",)"
+            R"("type":"open_source","parent_model":null,"base_url":"http://h1:8000/v1"},)"
+            R"("base_url":["http://h1:8000/v1","http://h2:8000/v1"],"api_key_env":"VLLM_KEY"})");
+  // Journals identify a model without its servers, exactly as a model file without them encodes.
+  EXPECT_EQ(sl::llm::model_identity(m).dump(),
+            R"({"id":"a/student","type":"open_source","parent_model":{"id":"Qwen/Qwen2.5-0.5B-Instruct",)"
+            R"("type":"open_source","parent_model":null}})");
+  Model plain = sl::json::decode_value<Model>(sl::Json::parse(R"({"id":"gpt","type":"openai"})"));
+  EXPECT_EQ(sl::llm::model_identity(plain), sl::json::encode(plain));
 }
 
 TEST(StopReason, MapsLikeReference) {

@@ -111,3 +111,39 @@ TEST(OpenAIBackend, WrongKeyIsAnErrorWithoutTheKey) {
     EXPECT_EQ(std::string(e.what()).find("sk-backend-test"), std::string::npos);
   }
 }
+
+TEST(OpenAIBackend, TheProcessKeyGoesOnlyToTheProcessServer) {
+  // The mock accepts the process-wide key; a model naming this server itself, without
+  // api_key_env, must not send it (401), and with api_key_env sends the named variable's value.
+  sl::test::MockServer server({"--require-api-key", "sk-backend-test"});
+  BackendEnv env("http://127.0.0.1:9/v1");
+  Model own = openai_model();
+  own.base_urls = {server.base_url()};
+  auto keyless = make_backend(own);
+  try {
+    sample_all(*keyless, {request("hi", 1)});
+    FAIL() << "the process-wide key was sent to a model's own server";
+  } catch (const sl::HttpError& e) {
+    EXPECT_EQ(e.status(), 401);
+  }
+  ::setenv("MY_SERVER_KEY", "sk-backend-test", 1);
+  own.api_key_env = "MY_SERVER_KEY";
+  auto keyed = make_backend(own);
+  EXPECT_FALSE(sample_all(*keyed, {request("hi", 1)})[0].completion.empty());
+  EXPECT_NE(keyed->describe().find(server.base_url()), std::string::npos);
+  ::unsetenv("MY_SERVER_KEY");
+}
+
+TEST(OpenAIBackend, AnOpenModelWithAKeyButNoServerIsAUsageError) {
+  Model m{"models/student", "open_source",
+          std::make_shared<Model>(Model{"Qwen/Qwen2.5-0.5B-Instruct", "open_source", nullptr})};
+  m.api_key_env = "SOME_KEY";
+  try {
+    make_backend(m);
+    FAIL();
+  } catch (const sl::UsageError& e) {
+    EXPECT_STREQ(e.what(),
+                 "model models/student: api_key_env without base_url; an open_source model needs a base_url to be "
+                 "served over HTTP");
+  }
+}

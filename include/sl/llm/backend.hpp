@@ -57,8 +57,9 @@ struct BackendOptions {
   int concurrency = 64;
 };
 
-// Creates the backend serving `model` (openai: HTTP client configured from the environment;
-// open_source: the local runtime, with `parent_model` as the base and `id` as a LoRA adapter).
+// Creates the backend serving `model` (openai: HTTP client for the model's server, see
+// sl/llm/endpoint.hpp; open_source: the local runtime, with `parent_model` as the base and `id`
+// as a LoRA adapter, or the vLLM server named by its base_url).
 std::unique_ptr<Backend> make_backend(const Model& model, const BackendOptions& options = {});
 
 }  // namespace sl::llm

@@ -14,16 +14,29 @@
 namespace sl::llm {
 
 // A model to sample from or fine-tune. `type` is "openai" (any OpenAI-compatible API) or
-// "open_source" (a Hugging Face checkpoint run by our libtorch runtime). A fine-tuned local model
+// "open_source" (a Hugging Face checkpoint run by our libtorch runtime, or by an
+// OpenAI-compatible server such as vLLM when it has a base URL). A fine-tuned local model
 // names its base in `parent_model` and its `id` is the adapter folder.
+//
+// `base_urls` ("base_url" in JSON: one URL or a list of replicas) and `api_key_env` (the NAME of
+// the variable holding the key, never the key) say which server answers; without them the
+// process-wide OPENAI_BASE_URL / OPENAI_API_KEY apply (see sl/llm/endpoint.hpp).
 struct Model {
   std::string id;
   std::string type;
   std::shared_ptr<const Model> parent_model;
+  // Default member initializers: Model{id, type, parent} stays a complete aggregate init.
+  std::vector<std::string> base_urls{};
+  std::optional<std::string> api_key_env{};
 
   bool is_openai() const { return type == "openai"; }
   bool is_open_source() const { return type == "open_source"; }
 };
+
+// The model without where it is served (base_url, api_key_env dropped at every level), for
+// journal identities: moving a model to another server or adding replicas changes no answer
+// (answers depend on the request and its seed only), so it keeps its journal.
+Json model_identity(const Model& model);
 
 inline const std::vector<std::string>& model_types() {
   static const std::vector<std::string> types{"openai", "open_source"};

@@ -2,11 +2,13 @@
 //
 // from_env() reads them the way every tool does: OPENAI_BASE_URL and OPENAI_API_KEY from the
 // process environment or `.env` (the process environment wins), plus optional SL_OPENAI_*
-// overrides for timeouts and retry budgets (see docs/openai-backend.md).
+// overrides for timeouts and retry budgets (see docs/openai-backend.md). for_servers() serves
+// models that name their own server (docs/endpoints.md).
 #pragma once
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace sl::openai {
 
@@ -31,9 +33,16 @@ struct RetrySettings {
 
 struct ClientConfig {
   std::string base_url = kDefaultBaseUrl;  // no trailing slash
+  // Further servers answering the same models (replicas, e.g. vLLM on several machines): each
+  // request goes to the server with the fewest requests in flight, and each server keeps its own
+  // connections, concurrency window and rate-limit pauses. A retry may go to another server.
+  std::vector<std::string> replica_urls;
   // Sent as "Authorization: Bearer ..."; never logged, never part of an error message.
   std::optional<std::string> api_key;
-  // Requests in flight at once (HTTP connections, or HTTP/2 streams where the server offers h2).
+  // The variable the key came from, for error messages (the key itself is never shown).
+  std::string api_key_name = "OPENAI_API_KEY";
+  // Requests in flight at once per server (HTTP connections, or HTTP/2 streams where the server
+  // offers h2).
   int concurrency = 64;
   double connect_timeout_s = 10.0;
   // Limit for one attempt, from connect to the last byte of the response.
@@ -46,6 +55,18 @@ struct ClientConfig {
   // OPENAI_BASE_URL, OPENAI_API_KEY and the SL_OPENAI_* overrides. A malformed value is a
   // UsageError naming the variable (never its value when it is the key).
   static ClientConfig from_env();
+
+  // The servers a model file names (`base_urls`: the first, then replicas) with the key held by
+  // the variable `api_key_env` (no key when nullopt); SL_OPENAI_* overrides as in from_env().
+  static ClientConfig for_servers(const std::vector<std::string>& base_urls,
+                                  const std::optional<std::string>& api_key_env);
+
+  // The value of the variable `name` (environment, then .env): a UsageError naming the variable,
+  // never showing a value, when it is unset.
+  static std::string api_key_from(const std::string& name);
+
+  // base_url, then replica_urls.
+  std::vector<std::string> servers() const;
 
   // Throws UsageError when a setting is out of range or the base URL is not http(s).
   void validate() const;

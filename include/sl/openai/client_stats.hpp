@@ -17,6 +17,8 @@ struct ClientStats {
   std::int64_t retries = 0;    // attempts beyond the first, summed over requests
   // Retries by reason: "http_429", "http_500", ..., "timeout", "connect_failed", "connection_dropped".
   std::map<std::string, std::int64_t> retries_by_reason;
+  // With several servers (replicas): HTTP attempts sent to each base URL. Empty with one server.
+  std::map<std::string, std::int64_t> attempts_by_server;
 
   Json to_json() const;
   // One line for logs: "1000 requests, 1000 ok, 0 failed, 12 retries (http_429: 10, timeout: 2)".

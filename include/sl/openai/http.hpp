@@ -39,6 +39,8 @@ struct HttpResponse {
   int status = 0;
   HttpHeaders headers;
   std::string body;
+  // The URL that answered (with replicas, the server that was picked), for error messages.
+  std::string url;
 
   // The value of header `lower_case_name`, if present.
   std::optional<std::string> header(const std::string& lower_case_name) const;

@@ -1,6 +1,8 @@
 // The HTTP engine: one libcurl multi handle, one event loop on the calling thread, at most
-// `concurrency` requests in flight, keep-alive connections reused across requests and calls.
-// Every request, batch or single, goes through the same retry policy (retry_policy.hpp).
+// `concurrency` requests in flight per server, keep-alive connections reused across requests and
+// calls. Every request, batch or single, goes through the same retry policy (retry_policy.hpp).
+// With replicas (ClientConfig::replica_urls) each attempt goes to the server with the fewest
+// requests in flight among those not paused by a rate limit; each server keeps its own window.
 //
 // Not thread-safe: use one Transport from one thread at a time.
 #pragma once

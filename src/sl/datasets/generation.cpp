@@ -25,7 +25,7 @@ NumsPromptTemplates templates_for(const NumsPromptSet& set, const fs::path& conf
 // out on purpose: prompt i is the same whatever the size, so a larger run can reuse a smaller one.
 Json sampling_fingerprint(const DatasetCfg& cfg, const fs::path& config_file) {
   Json f = Json::object();
-  f["model"] = json::encode(cfg.model);
+  f["model"] = llm::model_identity(cfg.model);  // not where it is served: see model_identity
   f["system_prompt"] = cfg.system_prompt ? Json(*cfg.system_prompt) : Json(nullptr);
   f["sample_cfg"] = json::encode(cfg.sample_cfg);
   Json set = json::encode(cfg.prompt_set);

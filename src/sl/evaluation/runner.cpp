@@ -25,11 +25,15 @@ std::uint64_t name_hash(const std::string& name) {
   return h;
 }
 
+// Models enter as llm::model_identity (not where they are served): moving the student or a
+// judge to another server, or adding replicas, keeps the journal.
 Json fingerprint(const EvaluationCfg& cfg, const llm::Model& model) {
-  return Json{{"model", json::encode(model)},
+  Json judgments = json::encode(cfg.judgment_map);
+  for (const auto& [name, j] : cfg.judgment_map) judgments[name]["judge_model"] = llm::model_identity(j.judge_model);
+  return Json{{"model", llm::model_identity(model)},
               {"questions", cfg.questions},
               {"sample_cfg", json::encode(cfg.sample_cfg)},
-              {"judgment_map", json::encode(cfg.judgment_map)}};
+              {"judgment_map", std::move(judgments)}};
 }
 
 // The journal's identity: a rerun resumes only with the same questions, model, sampling and judges.

@@ -1,5 +1,8 @@
 #include "sl/llm/data_models.hpp"
 
+#include <algorithm>
+#include <cctype>
+
 namespace sl::llm {
 
 void SampleCfg::validate(const json::Reader& r) const {
@@ -54,6 +57,14 @@ std::int64_t derive_seed(std::int64_t base, std::uint64_t index) {
   return static_cast<std::int64_t>(z & 0x7FFFFFFFULL);
 }
 
+Json model_identity(const Model& model) {
+  Json out = Json::object();
+  out["id"] = model.id;
+  out["type"] = model.type;
+  out["parent_model"] = model.parent_model ? model_identity(*model.parent_model) : Json(nullptr);
+  return out;
+}
+
 }  // namespace sl::llm
 
 namespace sl::json {
@@ -61,13 +72,46 @@ namespace sl::json {
 using sl::llm::LLMResponse;
 using sl::llm::Model;
 
+namespace {
+
+bool is_env_var_name(const std::string& name) {
+  if (name.empty() || std::isdigit(static_cast<unsigned char>(name.front()))) return false;
+  return std::all_of(name.begin(), name.end(), [](unsigned char c) { return std::isalnum(c) || c == '_'; });
+}
+
+std::string decode_base_url(const Reader& r) {
+  if (!r.json().is_string()) r.fail_expected("an http:// or https:// URL");
+  std::string url = r.json().get<std::string>();
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  const bool http = url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0;
+  if (!http || url.find_first_of(" \t\r\n") != std::string::npos || url.find("://") + 3 >= url.size())
+    r.fail_expected("an http:// or https:// URL");
+  return url;
+}
+
+// "base_url": one URL, or a non-empty list of replicas serving the same models.
+std::vector<std::string> decode_base_urls(const Reader& r) {
+  if (r.json().is_string()) return {decode_base_url(r)};
+  if (!r.json().is_array() || r.json().empty()) r.fail_expected("a URL or a non-empty list of URLs");
+  std::vector<std::string> urls;
+  for (std::size_t i = 0; i < r.json().size(); ++i) {
+    Reader at(r.json()[i], r.child_path(i));
+    std::string url = decode_base_url(at);
+    if (std::find(urls.begin(), urls.end(), url) != urls.end()) at.fail("listed twice");
+    urls.push_back(std::move(url));
+  }
+  return urls;
+}
+
+}  // namespace
+
 Model Codec<Model>::decode(const Reader& r) {
   if (!r.json().is_object()) r.fail_expected("a model object {\"id\", \"type\"}");
   Model m;
   for (auto it = r.json().begin(); it != r.json().end(); ++it) {
     const std::string& k = it.key();
-    if (k != "id" && k != "type" && k != "parent_model")
-      Reader(*it, r.child_path(k)).fail("unknown key (known keys: id, type, parent_model)");
+    if (k != "id" && k != "type" && k != "parent_model" && k != "base_url" && k != "api_key_env")
+      Reader(*it, r.child_path(k)).fail("unknown key (known keys: id, type, parent_model, base_url, api_key_env)");
   }
   auto field = [&](const char* key) -> Reader {
     auto it = r.json().find(key);
@@ -85,6 +129,15 @@ Model Codec<Model>::decode(const Reader& r) {
     if (!type.json().is_string() || !c.accepts(type.json().get<std::string>())) type.fail_expected(c.expected);
     m.type = type.json().get<std::string>();
   }
+  if (auto urls = r.json().find("base_url"); urls != r.json().end() && !urls->is_null())
+    m.base_urls = decode_base_urls(Reader(*urls, r.child_path("base_url")));
+  if (auto name = r.json().find("api_key_env"); name != r.json().end() && !name->is_null()) {
+    Reader at(*name, r.child_path("api_key_env"));
+    if (!name->is_string() || !is_env_var_name(name->get<std::string>()))
+      // Not fail_expected: the value may be a key pasted by mistake, and errors never show keys.
+      at.fail("expected the name of an environment variable (letters, digits, _), not the key itself");
+    m.api_key_env = name->get<std::string>();
+  }
   auto parent = r.json().find("parent_model");
   if (parent != r.json().end() && !parent->is_null())
     m.parent_model = std::make_shared<Model>(decode(Reader(*parent, r.child_path("parent_model"))));
@@ -96,6 +149,10 @@ Json Codec<Model>::encode(const Model& m) {
   out["id"] = m.id;
   out["type"] = m.type;
   out["parent_model"] = m.parent_model ? encode(*m.parent_model) : Json(nullptr);
+  // Written only when set, so that model files without them stay as they were.
+  if (m.base_urls.size() == 1) out["base_url"] = m.base_urls.front();
+  if (m.base_urls.size() > 1) out["base_url"] = m.base_urls;
+  if (m.api_key_env) out["api_key_env"] = *m.api_key_env;
   return out;
 }
 

@@ -17,7 +17,7 @@ void Client::chat_completions(std::size_t count, const MakeChatRequest& make, co
       [&](std::size_t i, HttpResponse&& response) {
         ChatCompletion completion;
         Json body = Json::parse(response.body, nullptr, /*allow_exceptions=*/false);
-        const std::string where = "invalid response from POST " + transport_.url_for(kPath);
+        const std::string where = "invalid response from POST " + response.url;
         if (body.is_discarded()) throw Error(where + ": the body is not JSON");
         try {
           completion = parse_chat_completion(body);

@@ -5,8 +5,14 @@ namespace sl::openai {
 Json ClientStats::to_json() const {
   Json by_reason = Json::object();
   for (const auto& [reason, n] : retries_by_reason) by_reason[reason] = n;
-  return Json{{"requests", requests}, {"attempts", attempts}, {"succeeded", succeeded},
-              {"failed", failed},     {"retries", retries},   {"retries_by_reason", by_reason}};
+  Json out{{"requests", requests}, {"attempts", attempts}, {"succeeded", succeeded},
+           {"failed", failed},     {"retries", retries},   {"retries_by_reason", by_reason}};
+  if (!attempts_by_server.empty()) {  // only with replicas, so one server's summary is as before
+    Json by_server = Json::object();
+    for (const auto& [url, n] : attempts_by_server) by_server[url] = n;
+    out["attempts_by_server"] = std::move(by_server);
+  }
+  return out;
 }
 
 std::string ClientStats::summary() const {
@@ -20,6 +26,10 @@ std::string ClientStats::summary() const {
       first = false;
     }
     s += ")";
+  }
+  if (!attempts_by_server.empty()) {
+    s += "; attempts by server:";
+    for (const auto& [url, n] : attempts_by_server) s += " " + url + " " + std::to_string(n);
   }
   return s;
 }

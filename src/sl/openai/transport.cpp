@@ -40,7 +40,8 @@ void init_curl_once() {
 struct Attempt {
   std::size_t index = 0;
   HttpRequest request;
-  std::string url;
+  std::size_t server = 0;  // the server of the current attempt (index into Impl::servers)
+  std::string url;         // that server's base URL + the request's path
   int attempts = 0;
   int retries = 0;
   int connect_retries = 0;
@@ -83,21 +84,33 @@ long to_ms(double seconds) { return static_cast<long>(std::max(1.0, seconds * 10
 
 }  // namespace
 
-struct Transport::Impl {
-  ClientConfig config;
-  ClientStats stats;
-  CURLM* multi = nullptr;
-  std::vector<CURL*> idle_handles;  // reused: saves setup, keeps TLS session caches warm
-  // Jitter only spreads retries in time; it never changes what a request returns, so it is
-  // seeded per process rather than from the run's configuration.
-  std::mt19937_64 rng{static_cast<std::uint64_t>(::getpid()) * 0x9E3779B97F4A7C15ULL ^
-                      static_cast<std::uint64_t>(Clock::now().time_since_epoch().count())};
+// One server (the base URL or a replica) and its own pacing: a rate limit or an overload on
+// one replica slows that replica only.
+struct Server {
+  std::string base_url;
   Clock::time_point paused_until{};  // set by rate-limit answers: no attempt starts before
   // Requests allowed in flight: `concurrency`, halved when the server says "rate limited" (at
   // most once per round of requests), grown back by one per window of successes (AIMD, as
   // TCP does), so that a client at its rate limit settles near the rate instead of hammering.
   double window = 0;
   std::int64_t last_decrease_seq = -1;
+  std::size_t in_flight = 0;
+
+  std::size_t slots() const { return static_cast<std::size_t>(std::max(1.0, window)); }
+  bool may_start(Clock::time_point now) const { return in_flight < slots() && now >= paused_until; }
+};
+
+struct Transport::Impl {
+  ClientConfig config;
+  ClientStats stats;
+  std::vector<Server> servers;
+  std::size_t next_server = 0;  // where the search for the least busy server starts (round-robin on ties)
+  CURLM* multi = nullptr;
+  std::vector<CURL*> idle_handles;  // reused: saves setup, keeps TLS session caches warm
+  // Jitter only spreads retries in time; it never changes what a request returns, so it is
+  // seeded per process rather than from the run's configuration.
+  std::mt19937_64 rng{static_cast<std::uint64_t>(::getpid()) * 0x9E3779B97F4A7C15ULL ^
+                      static_cast<std::uint64_t>(Clock::now().time_since_epoch().count())};
   std::set<std::string> reasons_logged;
 
   // libcurl's socket interface: curl tells us which sockets to watch (on_socket) and when to
@@ -132,15 +145,17 @@ struct Transport::Impl {
     init_curl_once();
     epoll_fd = ::epoll_create1(EPOLL_CLOEXEC);
     if (epoll_fd < 0) throw Error("epoll_create1 failed");
+    for (const std::string& url : config.servers()) servers.push_back(Server{url});
+    for (Server& s : servers) s.window = config.concurrency;
     multi = curl_multi_init();
     if (!multi) throw Error("libcurl: cannot create a multi handle");
-    curl_multi_setopt(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, static_cast<long>(config.concurrency));
-    curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, static_cast<long>(config.concurrency));
+    const long connections = static_cast<long>(config.concurrency) * static_cast<long>(servers.size());
+    curl_multi_setopt(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, connections);
+    curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, connections);
     curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, on_socket);
     curl_multi_setopt(multi, CURLMOPT_SOCKETDATA, this);
     curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, on_timer);
     curl_multi_setopt(multi, CURLMOPT_TIMERDATA, this);
-    window = config.concurrency;
   }
 
   // Waits up to `max_wait` for socket activity or curl's timer, and lets curl act on it.
@@ -166,14 +181,31 @@ struct Transport::Impl {
     }
   }
 
-  std::size_t slots() const { return static_cast<std::size_t>(std::max(1.0, window)); }
+  // The server for the next attempt: among those with a free slot and no rate-limit pause, the
+  // one with the fewest requests in flight; ties go round-robin. nullopt when none may start.
+  std::optional<std::size_t> pick_server(Clock::time_point now) const {
+    std::optional<std::size_t> best;
+    for (std::size_t k = 0; k < servers.size(); ++k) {
+      const std::size_t i = (next_server + k) % servers.size();
+      if (!servers[i].may_start(now)) continue;
+      if (!best || servers[i].in_flight < servers[*best].in_flight) best = i;
+    }
+    return best;
+  }
 
-  void on_success() { window = std::min<double>(config.concurrency, window + 1.0 / std::max(1.0, window)); }
+  void on_success(Server& s) {
+    s.window = std::min<double>(config.concurrency, s.window + 1.0 / std::max(1.0, s.window));
+  }
 
-  void on_rate_limited(const Attempt& a) {
-    if (a.start_seq <= last_decrease_seq) return;  // started before the last decrease: same round
-    window = std::max(1.0, window / 2.0);
-    last_decrease_seq = stats.attempts;
+  void on_rate_limited(Server& s, const Attempt& a) {
+    if (a.start_seq <= s.last_decrease_seq) return;  // started before the last decrease: same round
+    s.window = std::max(1.0, s.window / 2.0);
+    s.last_decrease_seq = stats.attempts;
+  }
+
+  // Per-server attempt counts for the stats, when there is more than one server.
+  void count_attempt(const Server& s) {
+    if (servers.size() > 1) ++stats.attempts_by_server[s.base_url];
   }
 
   ~Impl() {
@@ -182,10 +214,11 @@ struct Transport::Impl {
     if (epoll_fd >= 0) ::close(epoll_fd);
   }
 
-  std::string url_for(const std::string& path) const {
-    if (path.empty() || path.front() == '/') return config.base_url + path;
-    return config.base_url + "/" + path;
+  static std::string url_on(const std::string& base_url, const std::string& path) {
+    if (path.empty() || path.front() == '/') return base_url + path;
+    return base_url + "/" + path;
   }
+  std::string url_for(const std::string& path) const { return url_on(config.base_url, path); }
 
   CURL* acquire_handle() {
     if (!idle_handles.empty()) {
@@ -202,6 +235,7 @@ struct Transport::Impl {
   void release_transfer(Attempt& a) {
     if (!a.easy) return;
     curl_multi_remove_handle(multi, a.easy);
+    --servers[a.server].in_flight;
     curl_easy_reset(a.easy);
     idle_handles.push_back(a.easy);
     a.easy = nullptr;
@@ -211,12 +245,16 @@ struct Transport::Impl {
     a.mime = nullptr;
   }
 
-  void start_transfer(Attempt& a) {
+  void start_transfer(Attempt& a, std::size_t server) {
     a.response = HttpResponse{};
     a.error_buffer[0] = '\0';
     if (a.attempts == 0) a.first_start = Clock::now();
     ++a.attempts;
     a.start_seq = ++stats.attempts;
+    a.server = server;
+    a.url = url_on(servers[server].base_url, a.request.path);
+    ++servers[server].in_flight;
+    count_attempt(servers[server]);
     CURL* e = acquire_handle();
     a.easy = e;
     curl_easy_setopt(e, CURLOPT_URL, a.url.c_str());
@@ -299,32 +337,37 @@ class Run {
   }
 
  private:
-  bool may_start(Clock::time_point now) const {
-    return !failed_ && in_flight_.size() < impl_.slots() && now >= impl_.paused_until;
+  std::optional<std::size_t> server_for_next(Clock::time_point now) const {
+    if (failed_) return std::nullopt;
+    return impl_.pick_server(now);
   }
 
   void start_what_may_start() {
     const auto now = Clock::now();
     // Retries first: they are older work.
-    while (may_start(now) && !waiting_.empty() && waiting_.begin()->first <= now) {
+    while (!waiting_.empty() && waiting_.begin()->first <= now) {
+      auto server = server_for_next(now);
+      if (!server) break;
       auto node = waiting_.extract(waiting_.begin());
-      launch(std::move(node.mapped()));
+      launch(std::move(node.mapped()), *server);
     }
-    while (may_start(now) && next_ < count_) {
+    while (next_ < count_) {
+      auto server = server_for_next(now);
+      if (!server) break;
       auto a = std::make_unique<Attempt>();
       a->index = next_;
       a->request = make_(next_);
-      a->url = impl_.url_for(a->request.path);
       ++next_;
       ++impl_.stats.requests;
-      launch(std::move(a));
+      launch(std::move(a), *server);
     }
   }
 
-  void launch(std::unique_ptr<Attempt> a) {
+  void launch(std::unique_ptr<Attempt> a, std::size_t server) {
     Attempt* raw = a.get();
     in_flight_.emplace(raw, std::move(a));
-    impl_.start_transfer(*raw);
+    impl_.next_server = (server + 1) % impl_.servers.size();
+    impl_.start_transfer(*raw, server);
   }
 
   std::chrono::milliseconds wait_ms() const {
@@ -334,9 +377,11 @@ class Run {
       if (t > now) wait = std::min(wait, std::chrono::ceil<std::chrono::milliseconds>(t - now));
       else wait = std::chrono::milliseconds(0);
     };
-    const bool free_slot = !failed_ && in_flight_.size() < impl_.slots();
-    if (free_slot && !waiting_.empty()) until(std::max(waiting_.begin()->first, impl_.paused_until));
-    if (free_slot && next_ < count_ && impl_.paused_until > now) until(impl_.paused_until);
+    for (const Server& s : impl_.servers) {
+      const bool free_slot = !failed_ && s.in_flight < s.slots();
+      if (free_slot && !waiting_.empty()) until(std::max(waiting_.begin()->first, s.paused_until));
+      if (free_slot && next_ < count_ && s.paused_until > now) until(s.paused_until);
+    }
     return wait;
   }
 
@@ -364,7 +409,8 @@ class Run {
       impl_.release_transfer(*a);
       if (status >= 200 && status < 300) {
         ++impl_.stats.succeeded;
-        impl_.on_success();
+        impl_.on_success(impl_.servers[a->server]);
+        a->response.url = a->url;
         on_response_(a->index, std::move(a->response));
         return;
       }
@@ -397,12 +443,13 @@ class Run {
       const bool in_time = elapsed + delay <= impl_.config.retry.max_total_s;
       if (used < budget && in_time) {
         ++used;
-        if (decision.rate_limited) impl_.on_rate_limited(*a);
+        Server& server = impl_.servers[a->server];
+        if (decision.rate_limited) impl_.on_rate_limited(server, *a);
         ++impl_.stats.retries;
         ++impl_.stats.retries_by_reason[decision.reason];
         impl_.log_retry(*a, decision, delay, what);
         const auto due = now + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(delay));
-        if (decision.rate_limited) impl_.paused_until = std::max(impl_.paused_until, due);
+        if (decision.rate_limited) server.paused_until = std::max(server.paused_until, due);
         waiting_.emplace(due, std::move(a));
         return;
       }

@@ -29,6 +29,9 @@ struct MockOptions {
   bool quota_exhausted = false;                // every chat request: 429 insufficient_quota
   std::optional<std::string> require_api_key;  // 401 unless "Authorization: Bearer KEY"
   std::vector<std::string> known_models;       // non-empty: other models get 404
+  // LoRA adapters as vLLM's --lora-modules takes them ("NAME=PATH"): NAME becomes a known model
+  // (PATH is not read), so that a test can route an adapter by name as it would to vLLM.
+  std::vector<std::string> lora_modules;
 
   // ---- files and fine-tuning jobs (see fine_tuning_store.hpp) ----
   double ft_file_ms = 100.0;                // an upload is "uploaded" this long, then "processed" (or "error")

@@ -366,7 +366,7 @@ void handle(MockContext& ctx, const httplib::Request& req, httplib::Response& re
   res.status = 200;
   res.set_content(std::move(text), "application/json");
   ctx.stats.record(kEndpoint, "200");
-  ctx.stats.served(body_hash);
+  ctx.stats.served(body_hash, r.model);
 }
 
 }  // namespace

@@ -28,10 +28,21 @@ class Server : public httplib::Server {
   }
 };
 
+// The adapters of --lora-modules join the known models under their names.
+MockOptions with_lora_modules(MockOptions o) {
+  for (const std::string& module : o.lora_modules) {
+    const auto eq = module.find('=');
+    if (eq == 0 || eq == std::string::npos || eq + 1 == module.size())
+      throw UsageError("--lora-modules: expected NAME=PATH, got \"" + module + "\"");
+    o.known_models.push_back(module.substr(0, eq));
+  }
+  return o;
+}
+
 }  // namespace
 
 struct MockServer::Impl {
-  explicit Impl(MockOptions options) : ctx(std::move(options)) {}
+  explicit Impl(MockOptions options) : ctx(with_lora_modules(std::move(options))) {}
   MockContext ctx;
   Server server;
   int port = -1;

@@ -12,9 +12,10 @@ int MockStats::arrival(std::uint64_t body_hash) {
   return bodies_[body_hash].arrivals++;
 }
 
-void MockStats::served(std::uint64_t body_hash) {
+void MockStats::served(std::uint64_t body_hash, const std::string& model) {
   std::lock_guard lock(mutex_);
   ++completions_served_;
+  ++completions_by_model_[model];
   BodyState& b = bodies_[body_hash];
   if (b.served) ++duplicate_completions_;
   b.served = true;
@@ -49,8 +50,11 @@ Json MockStats::to_json() const {
   }
   Json faults = Json::object();
   for (const auto& [kind, n] : faults_) faults[kind] = n;
+  Json by_model = Json::object();
+  for (const auto& [model, n] : completions_by_model_) by_model[model] = n;
   return Json{{"requests", std::move(requests)},
               {"completions_served", completions_served_},
+              {"completions_by_model", std::move(by_model)},
               {"distinct_bodies", static_cast<std::int64_t>(bodies_.size())},
               {"duplicate_completions", duplicate_completions_},
               {"faults", std::move(faults)},
@@ -65,6 +69,7 @@ void MockStats::reset() {
   faults_.clear();
   client_ports_.clear();
   completions_served_ = 0;
+  completions_by_model_.clear();
   duplicate_completions_ = 0;
   max_in_progress_ = in_progress_.load();
 }

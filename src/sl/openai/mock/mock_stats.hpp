@@ -19,8 +19,8 @@ class MockStats {
   void record(const std::string& endpoint, const std::string& status);
   // Counts an arrival of a chat request body; returns how many times it arrived before.
   int arrival(std::uint64_t body_hash);
-  // A completion was fully written for this body.
-  void served(std::uint64_t body_hash);
+  // A completion was fully written for this body, asked of `model`.
+  void served(std::uint64_t body_hash, const std::string& model);
   void fault(const std::string& kind);
   // A chat request arrived from this client port (distinct ports ~ TCP connections, which
   // shows whether clients reuse keep-alive connections).
@@ -44,6 +44,7 @@ class MockStats {
   std::map<std::string, std::int64_t> faults_;
   std::unordered_set<int> client_ports_;
   std::int64_t completions_served_ = 0;
+  std::map<std::string, std::int64_t> completions_by_model_;
   std::int64_t duplicate_completions_ = 0;
   std::atomic<int> in_progress_{0};
   std::atomic<int> max_in_progress_{0};
