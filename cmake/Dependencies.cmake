@@ -13,4 +13,7 @@ pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
 pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)
 
 # libtorch: Debian's CPU build by default; a CUDA build is picked up through CMAKE_PREFIX_PATH.
-find_package(Torch REQUIRED)
+# Torch-free builds (SL_WITH_TORCH OFF: the fuzz and sanitizer builds) skip it and everything on it.
+if(SL_WITH_TORCH)
+  find_package(Torch REQUIRED)
+endif()
