@@ -27,14 +27,12 @@ Value checked(__int128 r) {
 Value repeat(const Value& seq, std::int64_t n) {
   if (n < 0) n = 0;
   if (seq.is_string()) {
-    if (static_cast<double>(seq.as_string().size()) * static_cast<double>(n) > 1e8)
-      throw EvalError("repeated string too long");
+    check_built_size(static_cast<double>(seq.as_string().size()) * static_cast<double>(n));
     std::string out;
     for (std::int64_t i = 0; i < n; ++i) out += seq.as_string();
     return Value(out);
   }
-  if (static_cast<double>(seq.as_list().size()) * static_cast<double>(n) > 1e7)
-    throw EvalError("repeated list too long");
+  check_built_size(static_cast<double>(seq.as_list().size()) * static_cast<double>(n) * sizeof(Value));
   List out;
   for (std::int64_t i = 0; i < n; ++i) out.insert(out.end(), seq.as_list().begin(), seq.as_list().end());
   return Value(std::move(out));
