@@ -282,6 +282,18 @@ TEST(JinjaLimits, OutputBudgetCountsEveryByteWrittenAndEveryStringBuilt) {
     EXPECT_NE(limit_error_of(huge).find("chat template exceeded 16777216 bytes of output"), std::string::npos) << huge;
 }
 
+// Found by probing the fuzz target: a negative tojson indent threw std::length_error (not an
+// sl error), a huge one allocated gigabytes; '%.999999999f' made snprintf allocate 4 GB and
+// '%999999999d' ran for seconds.
+TEST(JinjaLimits, TojsonIndentAndPercentFormatWidthsAreBounded) {
+  EXPECT_EQ(render("{{ [1, [2]]|tojson(indent=-5) }}"), "[\n1,\n[\n2\n]\n]");  // Python: as indent=0
+  EXPECT_NE(limit_error_of("{{ [1, [2]]|tojson(indent=100000000000) }}").find("bytes of output"), std::string::npos);
+  EXPECT_NE(limit_error_of("{{ '%999999999d'|format(5) }}").find("format width or precision 999999999 is too large"),
+            std::string::npos);
+  EXPECT_NE(limit_error_of("{{ '%.999999999f'|format(5.0) }}").find("is too large (at most 500)"), std::string::npos);
+  EXPECT_EQ(render("{{ '%05.1f|%-4d|'|format(3.14159, 7) }}"), "003.1|7   |");
+}
+
 TEST(JinjaLimits, NegativeIndentIndentsByNothingAsInPython) {
   EXPECT_EQ(render("{{ 'a\nb'|indent(-3, true) }}"), "a\nb");
 }

@@ -136,8 +136,12 @@ const std::map<std::string, FilterFn, std::less<>>& filters() {
       Value separators = r.get_or(2, "separators", Value::none());
       o.sort_keys = r.get_or(3, "sort_keys", Value(false)).truthy();
       r.finish();
-      if (indent.is_int()) o.indent = static_cast<int>(indent.as_int());
-      else if (!indent.is_none()) throw EvalError("tojson indent must be an integer");
+      if (indent.is_int()) {
+        // Python indents by ' ' * indent: nothing for a negative one (found by fuzzing: it was a
+        // std::length_error); a huge one is over the output limit before it is allocated.
+        check_built_size(static_cast<double>(indent.as_int()));
+        o.indent = static_cast<int>(std::max<std::int64_t>(0, indent.as_int()));
+      } else if (!indent.is_none()) throw EvalError("tojson indent must be an integer");
       if (separators.is_list() && separators.as_list().size() == 2) {
         o.item_separator = str_arg(separators.as_list()[0], "tojson separators");
         o.key_separator = str_arg(separators.as_list()[1], "tojson separators");
