@@ -15,5 +15,8 @@ pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)
 # libtorch: Debian's CPU build by default; a CUDA build is picked up through CMAKE_PREFIX_PATH
 # (PyTorch 2.x: python3 -c 'import torch; print(torch.utils.cmake_prefix_path)'). Its CMake
 # config may need the CUDA toolkit (nvcc) to be findable; our own code compiles as plain C++.
-find_package(Torch REQUIRED)
-include(TorchAbi)
+# Torch-free builds (SL_WITH_TORCH OFF: the fuzz and sanitizer builds) skip it and everything on it.
+if(SL_WITH_TORCH)
+  find_package(Torch REQUIRED)
+  include(TorchAbi)
+endif()

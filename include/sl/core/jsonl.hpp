@@ -15,6 +15,9 @@ namespace sl::jsonl {
 // "FILE:LINE: invalid JSON: ...". Exceptions thrown by `fn` that are JsonDecodeErrors get the
 // "FILE:LINE: " prefix too.
 void for_each(const std::filesystem::path& path, const std::function<void(const Json&, std::size_t line)>& fn);
+// The same over JSONL text already in memory; `origin` names it in messages ("FILE").
+void for_each_line(std::string_view text, const std::string& origin,
+                   const std::function<void(const Json&, std::size_t line)>& fn);
 
 // Reads every line as a T with strict decoding; errors name the file, the line and the path.
 template <class T>

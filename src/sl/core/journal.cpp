@@ -8,6 +8,7 @@
 
 #include "sl/core/error.hpp"
 #include "sl/core/files.hpp"
+#include "sl/core/json_limits.hpp"
 
 namespace sl {
 
@@ -30,9 +31,10 @@ Journal::Journal(fs::path path) : path_(std::move(path)) {
     ++line_no;
     if (line.empty()) continue;
     Json value;
+    json::check_limits(line, path_.string() + ":" + std::to_string(line_no), json::kMaxLineBytes, "journal line");
     try {
       value = Json::parse(line);
-    } catch (const Json::parse_error&) {
+    } catch (const Json::exception&) {  // parse errors, and numbers out of range ("1e400")
       throw Error(path_.string() + ":" + std::to_string(line_no) +
                   ": corrupt journal line; delete the journal or rerun with --restart");
     }

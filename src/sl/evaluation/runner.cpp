@@ -145,7 +145,10 @@ EvaluationRun run_evaluation(const EvaluationCfg& cfg, const llm::Model& model, 
   }
 
   // Phase 2: every judge scores every answer.
-  for (const auto& [name, judgment] : cfg.judgment_map) {
+  for (const auto& judge_entry : cfg.judgment_map) {
+    // Named, not a structured binding: clang 14 (the fuzz build) cannot capture those in lambdas.
+    const auto& name = judge_entry.first;
+    const auto& judgment = judge_entry.second;
     const std::int64_t judge_base = judgment.sample_cfg.seed.value_or(0);
     const llm::SampleOutcome judged = llm::sample_missing(
         *judges.at(name), journal,

@@ -23,7 +23,7 @@ bool looks_like_summary(const std::filesystem::path& path, const std::string& te
   try {
     Json j = Json::parse(text);
     return j.is_object() && j.contains("n_questions");
-  } catch (const Json::parse_error&) {
+  } catch (const Json::exception&) {  // parse errors, and numbers out of range ("1e400")
     return false;
   }
 }

@@ -228,5 +228,75 @@ TEST(Jinja, ErrorsNameTheConstructAndTheLine) {
             std::string::npos);
 }
 
+// ---- the render budget (TemplateLimits): templates come from model folders -------------------
+
+std::string limit_error_of(const std::string& source, const TemplateLimits& limits = {}) {
+  try {
+    ChatTemplate::compile(source, "limits.jinja", limits)->render(Json::array(), false);
+  } catch (const UsageError& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "expected an error for: " << source;
+  return "";
+}
+
+TEST(JinjaLimits, StepBudgetStopsLoopsOverLoopsAndExponentialMacros) {
+  TemplateLimits limits;
+  limits.max_steps = 5000;
+  EXPECT_EQ(limit_error_of("{% for i in range(1000) %}\n{% for j in range(1000) %}{% endfor %}{% endfor %}", limits)
+                .rfind("limits.jinja:2: chat template exceeded 5000 steps", 0),
+            0u);
+  // A macro that calls itself twice: 2^60 calls within the recursion depth limit.
+  const std::string twice =
+      "{% macro f(n) %}{% if n > 0 %}{{ f(n - 1) }}{{ f(n - 1) }}{% endif %}{% endmacro %}{{ f(60) }}";
+  EXPECT_NE(limit_error_of(twice, limits).find("chat template exceeded 5000 steps"), std::string::npos);
+  // With the default budget too (10 million steps).
+  EXPECT_NE(limit_error_of(twice).find("chat template exceeded 10000000 steps"), std::string::npos);
+  // Building a large list costs a step per item.
+  EXPECT_NE(limit_error_of("{% for i in range(10) %}{{ range(1000)|length }}{% endfor %}", limits).find("steps"),
+            std::string::npos);
+  // Real templates fit easily.
+  EXPECT_EQ(ChatTemplate::compile("{% for i in range(100) %}{{ i }}{% endfor %}", "ok.jinja", limits)
+                ->render(Json::array(), false)
+                .size(),
+            190u);
+}
+
+TEST(JinjaLimits, OutputBudgetCountsEveryByteWrittenAndEveryStringBuilt) {
+  TemplateLimits limits;
+  limits.max_output_bytes = 5000;
+  EXPECT_EQ(limit_error_of("{% for i in range(100) %}\n{{ 'x' * 100 }}{% endfor %}", limits),
+            "limits.jinja:2: chat template exceeded 5000 bytes of output");
+  // Captures count too ({% set %} blocks and macros write into their own buffers).
+  EXPECT_NE(limit_error_of("{% for i in range(100) %}{% set s %}{{ 'y' * 100 }}{% endset %}{% endfor %}", limits)
+                .find("exceeded 5000 bytes of output"),
+            std::string::npos);
+  // A string that doubles: stopped at the limit, not at a gigabyte (default limit: 16 MiB).
+  EXPECT_NE(limit_error_of("{% set ns = namespace(s='x') %}{% for i in range(64) %}{% set ns.s = ns.s ~ ns.s %}"
+                           "{% endfor %}")
+                .find("chat template exceeded 16777216 bytes of output"),
+            std::string::npos);
+  // Built-ins check the size before they allocate.
+  for (const char* huge :
+       {"{{ 'x' * 10**12 }}", "{{ [1, 2] * 10**12 }}", "{{ 'a'|center(10**15) }}", "{{ 'a\nb'|indent(10**15, true) }}"})
+    EXPECT_NE(limit_error_of(huge).find("chat template exceeded 16777216 bytes of output"), std::string::npos) << huge;
+}
+
+// Found by probing the fuzz target: a negative tojson indent threw std::length_error (not an
+// sl error), a huge one allocated gigabytes; '%.999999999f' made snprintf allocate 4 GB and
+// '%999999999d' ran for seconds.
+TEST(JinjaLimits, TojsonIndentAndPercentFormatWidthsAreBounded) {
+  EXPECT_EQ(render("{{ [1, [2]]|tojson(indent=-5) }}"), "[\n1,\n[\n2\n]\n]");  // Python: as indent=0
+  EXPECT_NE(limit_error_of("{{ [1, [2]]|tojson(indent=100000000000) }}").find("bytes of output"), std::string::npos);
+  EXPECT_NE(limit_error_of("{{ '%999999999d'|format(5) }}").find("format width or precision 999999999 is too large"),
+            std::string::npos);
+  EXPECT_NE(limit_error_of("{{ '%.999999999f'|format(5.0) }}").find("is too large (at most 500)"), std::string::npos);
+  EXPECT_EQ(render("{{ '%05.1f|%-4d|'|format(3.14159, 7) }}"), "003.1|7   |");
+}
+
+TEST(JinjaLimits, NegativeIndentIndentsByNothingAsInPython) {
+  EXPECT_EQ(render("{{ 'a\nb'|indent(-3, true) }}"), "a\nb");
+}
+
 }  // namespace
 }  // namespace sl::local

@@ -8,6 +8,7 @@
 // never interpreted as template code.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -40,10 +41,21 @@ struct TokenizerConfig {
   static TokenizerConfig from_folder(const std::filesystem::path& dir);
 };
 
+// The work one render may do. A template is a program from a model folder (loops, macros that
+// recurse, strings that grow); past a limit, render() throws sl::UsageError
+// "<origin>:<line>: chat template exceeded N steps" (or "... N bytes of output").
+// Real templates need a few hundred steps per message and output a few kB.
+struct TemplateLimits {
+  std::uint64_t max_steps = 10'000'000;        // statements run plus expressions evaluated
+  std::uint64_t max_output_bytes = 16u << 20;  // text written (captures included), and any one value built
+  int max_call_depth = 100;                    // macros calling macros
+};
+
 class ChatTemplate {
  public:
   // Parses the template once. Throws sl::UsageError on syntax it does not support.
-  static std::shared_ptr<const ChatTemplate> compile(const std::string& source, const std::string& origin);
+  static std::shared_ptr<const ChatTemplate> compile(const std::string& source, const std::string& origin,
+                                                     const TemplateLimits& limits = {});
   virtual ~ChatTemplate() = default;
 
   // `messages`: a JSON array of {"role", "content"} objects. `variables` adds or overrides

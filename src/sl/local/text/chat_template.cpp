@@ -11,7 +11,8 @@ namespace {
 
 class JinjaChatTemplate final : public ChatTemplate {
  public:
-  JinjaChatTemplate(jinja::Body body, std::string origin) : body_(std::move(body)), origin_(std::move(origin)) {}
+  JinjaChatTemplate(jinja::Body body, std::string origin, const TemplateLimits& limits)
+      : body_(std::move(body)), origin_(std::move(origin)), limits_(limits) {}
 
   std::string render(const Json& messages, bool add_generation_prompt, const Json& variables) const override {
     if (!messages.is_array())
@@ -27,19 +28,21 @@ class JinjaChatTemplate final : public ChatTemplate {
         vars.set(it.key(), jinja::Value::from_json(it.value()));
     vars.set("messages", jinja::Value::from_json(messages));
     vars.set("add_generation_prompt", jinja::Value(add_generation_prompt));
-    return jinja::render(body_, vars, origin_);
+    return jinja::render(body_, vars, origin_, limits_);
   }
 
  private:
   jinja::Body body_;
   std::string origin_;
+  TemplateLimits limits_;
 };
 
 }  // namespace
 
-std::shared_ptr<const ChatTemplate> ChatTemplate::compile(const std::string& source, const std::string& origin) {
+std::shared_ptr<const ChatTemplate> ChatTemplate::compile(const std::string& source, const std::string& origin,
+                                                          const TemplateLimits& limits) {
   auto tokens = jinja::tokenize(source, origin);
-  return std::make_shared<JinjaChatTemplate>(jinja::parse(tokens, origin), origin);
+  return std::make_shared<JinjaChatTemplate>(jinja::parse(tokens, origin), origin, limits);
 }
 
 Json special_token_variables(const TokenizerConfig& config) {

@@ -8,6 +8,8 @@
 #include "sl/core/error.hpp"
 #include "sl/core/files.hpp"
 #include "sl/core/json.hpp"
+#include "sl/core/json_limits.hpp"
+#include "sl/local/runtime/io/safetensors_layout.hpp"
 
 namespace sl::local {
 
@@ -26,12 +28,10 @@ constexpr DTypeEntry kDTypes[] = {
     {DType::U64, "U64", 8}, {DType::F8_E4M3, "F8_E4M3", 1}, {DType::F8_E5M2, "F8_E5M2", 1},
 };
 
-[[noreturn]] void fail(const std::filesystem::path& path, const std::string& what) {
-  throw UsageError(path.string() + ": " + what);
-}
+[[noreturn]] void fail(const std::string& path, const std::string& what) { throw UsageError(path + ": " + what); }
 
-[[noreturn]] void fail_tensor(const std::filesystem::path& path, const std::string& name, const std::string& what) {
-  throw UsageError(path.string() + ": tensor \"" + name + "\": " + what);
+[[noreturn]] void fail_tensor(const std::string& path, const std::string& name, const std::string& what) {
+  throw UsageError(path + ": tensor \"" + name + "\": " + what);
 }
 
 // a * b, or nullopt on overflow of the (signed, 63-bit) range.
@@ -73,9 +73,7 @@ std::int64_t TensorInfo::numel() const {
   return n;
 }
 
-std::shared_ptr<const SafetensorsFile> SafetensorsFile::open(const std::filesystem::path& path) {
-  auto file = MappedFile::open(path);
-  const auto bytes = file->bytes();
+SafetensorsLayout parse_safetensors_layout(std::span<const std::byte> bytes, const std::string& path) {
   if (bytes.size() < 8)
     fail(path,
          "not a safetensors file: " + std::to_string(bytes.size()) + " bytes, shorter than the 8-byte header length");
@@ -90,6 +88,8 @@ std::shared_ptr<const SafetensorsFile> SafetensorsFile::open(const std::filesyst
   const std::string_view header(reinterpret_cast<const char*>(bytes.data() + 8), header_len);
   if (header.front() != '{') fail(path, "header does not start with '{' (not a safetensors file?)");
 
+  // Nesting depth (the size is bounded above).
+  json::check_limits(header, path + ": header", kMaxSafetensorsHeader, "header");
   // Duplicate tensor names would make one of them unreachable; nlohmann keeps only one, so
   // they are caught while parsing.
   std::set<std::string> seen;
@@ -109,10 +109,9 @@ std::shared_ptr<const SafetensorsFile> SafetensorsFile::open(const std::filesyst
   if (!duplicate.empty()) fail_tensor(path, duplicate, "appears twice in the header");
   if (!root.is_object()) fail(path, "header is not a JSON object");
 
-  std::shared_ptr<SafetensorsFile> out(new SafetensorsFile());
-  out->file_ = file;
-  out->data_offset_ = 8 + static_cast<std::size_t>(header_len);
-  const std::uint64_t data_size = bytes.size() - out->data_offset_;
+  SafetensorsLayout out;
+  out.data_offset = 8 + static_cast<std::size_t>(header_len);
+  const std::uint64_t data_size = bytes.size() - out.data_offset;
 
   for (auto it = root.begin(); it != root.end(); ++it) {
     const std::string& name = it.key();
@@ -121,7 +120,7 @@ std::shared_ptr<const SafetensorsFile> SafetensorsFile::open(const std::filesyst
       if (!v.is_object()) fail(path, "__metadata__ is not an object of strings");
       for (auto m = v.begin(); m != v.end(); ++m) {
         if (!m.value().is_string()) fail(path, "__metadata__." + m.key() + " is not a string");
-        out->metadata_[m.key()] = m.value().get<std::string>();
+        out.metadata[m.key()] = m.value().get<std::string>();
       }
       continue;
     }
@@ -173,16 +172,16 @@ std::shared_ptr<const SafetensorsFile> SafetensorsFile::open(const std::filesyst
                       json::dump(*sh) + " needs " + std::to_string(*nbytes));
     t.begin = static_cast<std::size_t>(begin);
     t.end = static_cast<std::size_t>(end);
-    out->tensors_.push_back(std::move(t));
+    out.tensors.push_back(std::move(t));
   }
 
-  std::sort(out->tensors_.begin(), out->tensors_.end(), [](const TensorInfo& a, const TensorInfo& b) {
+  std::sort(out.tensors.begin(), out.tensors.end(), [](const TensorInfo& a, const TensorInfo& b) {
     return a.begin != b.begin ? a.begin < b.begin : a.end < b.end;
   });
   // Sorted by start, a tensor overlaps an earlier one exactly when it starts before the furthest
   // end seen so far (empty tensors occupy no bytes and are skipped).
   const TensorInfo* furthest = nullptr;
-  for (const auto& cur : out->tensors_) {
+  for (const auto& cur : out.tensors) {
     if (cur.begin == cur.end) continue;
     if (furthest && cur.begin < furthest->end)
       fail_tensor(path, cur.name,
@@ -190,6 +189,17 @@ std::shared_ptr<const SafetensorsFile> SafetensorsFile::open(const std::filesyst
                       std::to_string(std::min(cur.end, furthest->end)) + " of the data)");
     if (!furthest || cur.end > furthest->end) furthest = &cur;
   }
+  return out;
+}
+
+std::shared_ptr<const SafetensorsFile> SafetensorsFile::open(const std::filesystem::path& path) {
+  auto file = MappedFile::open(path);
+  SafetensorsLayout layout = parse_safetensors_layout(file->bytes(), path.string());
+  std::shared_ptr<SafetensorsFile> out(new SafetensorsFile());
+  out->file_ = file;
+  out->data_offset_ = layout.data_offset;
+  out->tensors_ = std::move(layout.tensors);
+  out->metadata_ = std::move(layout.metadata);
   for (std::size_t i = 0; i < out->tensors_.size(); ++i) out->index_.emplace(out->tensors_[i].name, i);
   return out;
 }

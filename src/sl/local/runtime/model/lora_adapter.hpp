@@ -12,24 +12,10 @@
 #include <string>
 #include <vector>
 
-#include "sl/core/json.hpp"
 #include "sl/local/runtime/model/causal_lm.hpp"
-#include "sl/local/runtime/model/lora_settings.hpp"
+#include "sl/local/runtime/model/lora_adapter_config.hpp"
 
 namespace sl::local {
-
-struct LoraAdapterConfig {
-  // target_modules is informational here (the tensors name their modules): empty when the file
-  // does not list them.
-  LoraSettings lora;
-  std::string base_model_name_or_path;
-
-  // Reads adapter_config.json; settings this runtime does not implement (DoRA, biases,
-  // fan_in_fan_out, per-module rank or alpha patterns, modules_to_save) are sl::UsageErrors.
-  static LoraAdapterConfig from_file(const std::filesystem::path& adapter_config_json);
-  // PEFT's adapter_config.json for this adapter (peft_type LORA, task_type CAUSAL_LM).
-  Json to_json() const;
-};
 
 // The PEFT tensor name of a module's A or B matrix.
 std::string peft_tensor_name(const std::string& module, char which /* 'A' or 'B' */);

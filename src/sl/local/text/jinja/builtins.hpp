@@ -32,6 +32,12 @@ class ArgReader {
   std::vector<std::string> keywords_used_;
 };
 
+// ---- limits -------------------------------------------------------------------------------
+// Built-ins call this with the size of a value before they build it (bytes of a string,
+// elements x sizeof(Value) for a list): past the output limit of the render running on this
+// thread it throws EvalError "chat template exceeded N bytes of output".
+void check_built_size(double bytes);
+
 // ---- registries ---------------------------------------------------------------------------
 bool has_filter(std::string_view name);
 bool has_test(std::string_view name);

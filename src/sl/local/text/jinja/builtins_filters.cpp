@@ -136,8 +136,12 @@ const std::map<std::string, FilterFn, std::less<>>& filters() {
       Value separators = r.get_or(2, "separators", Value::none());
       o.sort_keys = r.get_or(3, "sort_keys", Value(false)).truthy();
       r.finish();
-      if (indent.is_int()) o.indent = static_cast<int>(indent.as_int());
-      else if (!indent.is_none()) throw EvalError("tojson indent must be an integer");
+      if (indent.is_int()) {
+        // Python indents by ' ' * indent: nothing for a negative one (found by fuzzing: it was a
+        // std::length_error); a huge one is over the output limit before it is allocated.
+        check_built_size(static_cast<double>(indent.as_int()));
+        o.indent = static_cast<int>(std::max<std::int64_t>(0, indent.as_int()));
+      } else if (!indent.is_none()) throw EvalError("tojson indent must be an integer");
       if (separators.is_list() && separators.as_list().size() == 2) {
         o.item_separator = str_arg(separators.as_list()[0], "tojson separators");
         o.key_separator = str_arg(separators.as_list()[1], "tojson separators");
@@ -384,9 +388,10 @@ const std::map<std::string, FilterFn, std::less<>>& filters() {
       bool first = r.get_or(1, "first", Value(false)).truthy();
       bool blank = r.get_or(2, "blank", Value(false)).truthy();
       r.finish();
-      std::string pad = width.is_string()
-                            ? width.as_string()
-                            : std::string(static_cast<std::size_t>(width.is_int() ? width.as_int() : 4), ' ');
+      // A negative width indents by nothing, as Python's ' ' * -1 is ''.
+      const std::int64_t spaces = width.is_int() ? std::max<std::int64_t>(0, width.as_int()) : 4;
+      if (!width.is_string()) check_built_size(static_cast<double>(spaces));
+      std::string pad = width.is_string() ? width.as_string() : std::string(static_cast<std::size_t>(spaces), ' ');
       std::string s = py_str(v), out;
       std::size_t start = 0;
       bool first_line = true;
@@ -410,6 +415,7 @@ const std::map<std::string, FilterFn, std::less<>>& filters() {
       std::int64_t n = static_cast<std::int64_t>(utf8::decode(s).size());
       std::int64_t w = width.is_int() ? width.as_int() : 80;
       if (w <= n) return Value(s);
+      check_built_size(static_cast<double>(w));
       std::int64_t total = w - n, left = total / 2 + (total & w & 1);
       return Value(std::string(static_cast<std::size_t>(left), ' ') + s +
                    std::string(static_cast<std::size_t>(total - left), ' '));

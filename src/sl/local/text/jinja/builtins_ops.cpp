@@ -27,14 +27,12 @@ Value checked(__int128 r) {
 Value repeat(const Value& seq, std::int64_t n) {
   if (n < 0) n = 0;
   if (seq.is_string()) {
-    if (static_cast<double>(seq.as_string().size()) * static_cast<double>(n) > 1e8)
-      throw EvalError("repeated string too long");
+    check_built_size(static_cast<double>(seq.as_string().size()) * static_cast<double>(n));
     std::string out;
     for (std::int64_t i = 0; i < n; ++i) out += seq.as_string();
     return Value(out);
   }
-  if (static_cast<double>(seq.as_list().size()) * static_cast<double>(n) > 1e7)
-    throw EvalError("repeated list too long");
+  check_built_size(static_cast<double>(seq.as_list().size()) * static_cast<double>(n) * sizeof(Value));
   List out;
   for (std::int64_t i = 0; i < n; ++i) out.insert(out.end(), seq.as_list().begin(), seq.as_list().end());
   return Value(std::move(out));
@@ -204,6 +202,17 @@ std::string percent_format(const std::string& format, const Value& args) {
     std::string spec;  // flags, width, precision
     while (i < format.size() && std::string_view("-+ #0123456789.").find(format[i]) != std::string_view::npos)
       spec += format[i++];
+    // The conversions below print into a 512-byte buffer; a larger width or precision would be
+    // cut (and '%.999999999f' makes snprintf allocate gigabytes, '%999999999d' run for seconds).
+    for (std::size_t d = 0; d < spec.size(); ++d) {
+      if (spec[d] < '0' || spec[d] > '9') continue;
+      std::size_t end = d;
+      while (end < spec.size() && spec[end] >= '0' && spec[end] <= '9') ++end;
+      const std::string number = spec.substr(d, end - d);
+      if (number.size() > 3 || std::stoi(number) > 500)
+        throw EvalError("format width or precision " + number + " is too large (at most 500)");
+      d = end;
+    }
     if (i >= format.size()) throw EvalError("incomplete format");
     char conv = format[i];
     if (conv == '%') {

@@ -1,5 +1,6 @@
 #include "interpreter.hpp"
 
+#include <cstdio>
 #include <unordered_map>
 
 #include "builtins.hpp"
@@ -11,12 +12,20 @@ namespace {
 
 using Scope = std::unordered_map<std::string, Value>;
 
+// The output limit of the render running on this thread, for check_built_size() (0: none).
+thread_local std::uint64_t active_output_limit = 0;
+
+std::string exceeded_bytes(std::uint64_t limit) {
+  return "chat template exceeded " + std::to_string(limit) + " bytes of output";
+}
+
 enum class Flow { Normal, Break, Continue };
 
 // Output is produced into a growing string; macros and {% set %} blocks capture into their own.
 class Interpreter {
  public:
-  Interpreter(const Dict& variables, const std::string& origin) : variables_(variables), origin_(origin) {
+  Interpreter(const Dict& variables, const std::string& origin, const TemplateLimits& limits)
+      : variables_(variables), origin_(origin), limits_(limits) {
     scopes_.push_back(std::make_shared<Scope>());
   }
 
@@ -25,6 +34,42 @@ class Interpreter {
  private:
   [[noreturn]] void fail(int line, const std::string& what) const {
     throw UsageError(origin_ + ":" + std::to_string(line) + ": " + what);
+  }
+
+  // ---- the budget (TemplateLimits) ------------------------------------------------------------
+  // One step per statement run and per expression evaluated: a loop over a loop, or a macro
+  // that calls itself twice, reaches the limit in bounded time.
+  void step(int line, std::uint64_t count = 1) {
+    steps_ += count;
+    if (steps_ > limits_.max_steps)
+      fail(line, "chat template exceeded " + std::to_string(limits_.max_steps) + " steps");
+  }
+  // Names, items and attributes share what exists already (values hold their lists by pointer);
+  // other expressions build their value.
+  static bool builds_value(Expr::Kind kind) {
+    using K = Expr::Kind;
+    return kind != K::Name && kind != K::Literal && kind != K::GetAttr && kind != K::GetItem && kind != K::Condition;
+  }
+  // Operations pay for the values they work on too, so that, e.g., a loop that joins a long
+  // list on every pass runs out of steps rather than running for hours.
+  void charge(const CallArgs& args, int line) {
+    std::uint64_t total = 0;
+    for (const auto& a : args.positional) total += cost(a);
+    for (const auto& [k, v] : args.keyword) total += cost(v);
+    if (total) step(line, total);
+  }
+  // What building or scanning a value costs beyond its one step: a list of a million items
+  // (range(), "*") is a million steps; a string one step per 256 bytes.
+  static std::uint64_t cost(const Value& v) {
+    if (v.is_list()) return v.as_list().size();
+    if (v.is_string()) return v.as_string().size() / 256;
+    return 0;
+  }
+  // Every byte written, to the output or to a capture ({% set %} blocks, macros, filter blocks).
+  void write(std::string& out, std::string_view text, int line) {
+    written_ += text.size();
+    if (written_ > limits_.max_output_bytes) fail(line, exceeded_bytes(limits_.max_output_bytes));
+    out += text;
   }
 
   // ---- variables ----------------------------------------------------------------------------
@@ -73,12 +118,13 @@ class Interpreter {
   }
 
   Flow exec(const Stmt& s, std::string& out) {
+    step(s.line);
     switch (s.kind) {
       case Stmt::Kind::Text:
-        out += s.text;
+        write(out, s.text, s.line);
         return Flow::Normal;
       case Stmt::Kind::Output:
-        out += py_str(eval(*s.expr));
+        write(out, py_str(eval(*s.expr)), s.line);
         return Flow::Normal;
       case Stmt::Kind::If:
         for (const auto& [cond, body] : s.branches)
@@ -109,7 +155,7 @@ class Interpreter {
         (*scopes_.back())["__filter_body__"] = Value(captured);
         Value result = eval(*s.expr);
         scopes_.pop_back();
-        out += py_str(result);
+        write(out, py_str(result), s.line);
         return Flow::Normal;
       }
       case Stmt::Kind::Generation:
@@ -126,6 +172,8 @@ class Interpreter {
     } catch (const EvalError& e) {
       fail(s.line, e.what());
     }
+    // A step per item: an empty loop body over a long list is still work.
+    step(s.line, items.size());
     if (s.loop_filter) {  // {% for x in xs if cond %}: filtered before loop.* is computed
       List kept;
       for (const auto& item : items) {
@@ -206,9 +254,9 @@ class Interpreter {
                                 for (const auto& p : macro->params) known = known || p.name == k;
                                 if (!known) throw EvalError("macro '" + macro->name + "' has no argument '" + k + "'");
                               }
-                              if (call_depth_ >= kMaxCallDepth)
+                              if (call_depth_ >= limits_.max_call_depth)
                                 throw EvalError("macro '" + macro->name + "': maximum recursion depth (" +
-                                                std::to_string(kMaxCallDepth) + ") exceeded");
+                                                std::to_string(limits_.max_call_depth) + ") exceeded");
                               ++call_depth_;
                               struct Leave {
                                 int& d;
@@ -231,8 +279,16 @@ class Interpreter {
 
   // ---- expressions --------------------------------------------------------------------------
   Value eval(const Expr& e) {
+    step(e.line);
     try {
-      return eval_inner(e);
+      Value v = eval_inner(e);
+      // Strings grow by concatenation too ('x' ~ 'x' doubling in a loop), not only in builtins.
+      if (v.is_string() && v.as_string().size() > limits_.max_output_bytes)
+        throw EvalError(exceeded_bytes(limits_.max_output_bytes) + " (a string of " +
+                        std::to_string(v.as_string().size()) + " bytes)");
+      if (builds_value(e.kind))
+        if (const std::uint64_t extra = cost(v)) step(e.line, extra);
+      return v;
     } catch (const EvalError& err) {
       fail(e.line, err.what());
     }
@@ -266,8 +322,12 @@ class Interpreter {
         }
         return Value(std::move(d));
       }
-      case K::GetAttr:
-        return get_attribute(eval(*e.object), e.name);
+      case K::GetAttr: {
+        Value object = eval(*e.object);
+        Value attribute = get_attribute(object, e.name);
+        if (attribute.is_callable()) step(e.line, cost(object));  // a method works on its object
+        return attribute;
+      }
       case K::GetItem:
         return get_item(eval(*e.object), eval(*e.index));
       case K::Slice: {
@@ -278,6 +338,7 @@ class Interpreter {
       case K::Call: {
         Value callee = eval(*e.object);
         CallArgs args = eval_args(e);
+        charge(args, e.line);
         if (!callee.is_callable()) {
           if (callee.is_undefined()) throw EvalError(callee.undefined_hint() + " is undefined (called as a function)");
           throw EvalError("'" + callee.type_name() + "' object is not callable");
@@ -287,11 +348,15 @@ class Interpreter {
       case K::Filter: {
         Value input = eval(*e.object);
         CallArgs args = eval_args(e);
+        step(e.line, cost(input));
+        charge(args, e.line);
         return apply_filter(e.name, input, args);
       }
       case K::Test: {
         Value input = eval(*e.object);
         CallArgs args = eval_args(e);
+        step(e.line, cost(input));
+        charge(args, e.line);
         bool result = apply_test(e.name, input, args);
         return Value(e.negated ? !result : result);
       }
@@ -315,12 +380,14 @@ class Interpreter {
         }
         Value left = eval(*e.left);
         Value right = eval(*e.right);
+        step(e.line, cost(left) + cost(right));
         return binary_op(e.name, left, right);
       }
       case K::Compare: {
         Value left = eval(*e.left);
         for (const auto& [op, operand] : e.ops) {
           Value right = eval(*operand);
+          step(e.line, cost(left) + cost(right));  // `in` scans, == compares whole lists
           if (!compare(op, left, right)) return Value(false);
           left = std::move(right);
         }
@@ -333,19 +400,33 @@ class Interpreter {
     throw EvalError("unknown expression");
   }
 
-  static constexpr int kMaxCallDepth = 100;
-
   const Dict& variables_;
   const std::string& origin_;
+  const TemplateLimits& limits_;
   std::vector<std::shared_ptr<Scope>> scopes_;
   int call_depth_ = 0;
+  std::uint64_t steps_ = 0;
+  std::uint64_t written_ = 0;
 };
 
 }  // namespace
 
-std::string render(const Body& body, const Dict& variables, const std::string& origin) {
+void check_built_size(double bytes) {
+  if (active_output_limit != 0 && bytes > static_cast<double>(active_output_limit)) {
+    char size[64];
+    std::snprintf(size, sizeof(size), "%.0f", bytes);
+    throw EvalError(exceeded_bytes(active_output_limit) + " (a value of " + size + " bytes)");
+  }
+}
+
+std::string render(const Body& body, const Dict& variables, const std::string& origin, const TemplateLimits& limits) {
+  struct ActiveLimit {
+    std::uint64_t saved = active_output_limit;
+    explicit ActiveLimit(std::uint64_t limit) { active_output_limit = limit; }
+    ~ActiveLimit() { active_output_limit = saved; }
+  } active(limits.max_output_bytes);
   std::string out;
-  Interpreter(variables, origin).run(body, out);
+  Interpreter(variables, origin, limits).run(body, out);
   return out;
 }
 

@@ -7,11 +7,13 @@
 #include <string>
 
 #include "ast.hpp"
+#include "sl/local/text/chat_template.hpp"
 
 namespace sl::local::jinja {
 
 // `variables`: the render variables (messages, add_generation_prompt, bos_token, ...).
-// Errors are sl::UsageErrors "<origin>:<line>: ...".
-std::string render(const Body& body, const Dict& variables, const std::string& origin);
+// Errors are sl::UsageErrors "<origin>:<line>: ...", including a render over `limits`.
+std::string render(const Body& body, const Dict& variables, const std::string& origin,
+                   const TemplateLimits& limits = {});
 
 }  // namespace sl::local::jinja

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "builtins.hpp"
 #include "sl/local/text/utf8.hpp"
 
 namespace sl::local::jinja {
@@ -134,8 +135,11 @@ void dump(const Value& v, const JsonDumpOptions& o, int level, std::string& out)
   const std::string key_sep = o.key_separator ? *o.key_separator : ": ";
   auto newline = [&](int lvl) {
     if (!o.indent) return;
+    // Indentation grows with depth: check the size before appending it.
+    const double pad = static_cast<double>(*o.indent) * lvl;
+    check_built_size(static_cast<double>(out.size()) + 1 + pad);
     out += '\n';
-    out.append(static_cast<std::size_t>(*o.indent * lvl), ' ');
+    out.append(static_cast<std::size_t>(pad), ' ');
   };
   switch (v.kind()) {
     case K::Undefined:
