@@ -14,9 +14,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <cstdio>
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <fstream>
@@ -160,8 +160,8 @@ Measured run_ranks(const Options& o, int world) {
   std::string cmd;
   for (int r = 0; r < world; ++r) {
     cmd += "RANK=" + std::to_string(r) + " WORLD_SIZE=" + std::to_string(world) +
-           " MASTER_ADDR=127.0.0.1 MASTER_PORT=" + std::to_string(port) + " SL_DIST_WORKER=1 '" + self +
-           "' --steps " + std::to_string(o.steps) + " --per-device-batch " + std::to_string(o.per_device_batch) +
+           " MASTER_ADDR=127.0.0.1 MASTER_PORT=" + std::to_string(port) + " SL_DIST_WORKER=1 '" + self + "' --steps " +
+           std::to_string(o.steps) + " --per-device-batch " + std::to_string(o.per_device_batch) +
            (r == 0 ? " > '" + out.string() + "'" : " > /dev/null") + " & ";
   }
   cmd += "wait";
@@ -192,8 +192,8 @@ int measure(const Options& o) {
   std::printf("1 rank : %8.1f ms/step %8.0f tok/s   CPU %.1f ms/step\n", 1e3 * one.seconds_per_step,
               one.tokens_per_second, 1e3 * one.cpu_per_step);
   const Measured many = run_ranks(o, o.ranks);
-  std::printf("%d ranks: %8.1f ms/step %8.0f tok/s   CPU %.1f ms/step (rank 0)\n", o.ranks,
-              1e3 * many.seconds_per_step, many.tokens_per_second, 1e3 * many.cpu_per_step);
+  std::printf("%d ranks: %8.1f ms/step %8.0f tok/s   CPU %.1f ms/step (rank 0)\n", o.ranks, 1e3 * many.seconds_per_step,
+              many.tokens_per_second, 1e3 * many.cpu_per_step);
   std::printf("  gradient sum in the step: %.1f ms/step (%.1f%% of the step; includes waiting for the slower rank)\n",
               1e3 * many.allreduce_per_step, 100 * many.allreduce_per_step / many.seconds_per_step);
   std::printf("  all-reduce alone (ranks lined up, same size): %.2f ms\n", 1e3 * many.pure_allreduce);

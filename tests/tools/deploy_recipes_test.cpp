@@ -37,8 +37,8 @@ void expect_named_commands_exist(const std::string& text, const std::string& rec
   for (auto it = std::sregex_iterator(text.begin(), text.end(), command); it != std::sregex_iterator(); ++it) {
     const std::string name = (*it)[2];
     if (!seen.insert(name).second) continue;
-    const bool exists = (*it)[1] == "tools" ? fs::exists(root / "tools" / name)
-                                            : fs::exists(root / "tools" / (name + ".cpp"));
+    const bool exists =
+        (*it)[1] == "tools" ? fs::exists(root / "tools" / name) : fs::exists(root / "tools" / (name + ".cpp"));
     EXPECT_TRUE(exists) << recipe << " names " << (*it)[0] << ", which is not in the checkout";
   }
   EXPECT_FALSE(seen.empty()) << recipe << " names no command of the toolkit";
@@ -52,17 +52,16 @@ TEST(DeployRecipes, SkyPilotTaskParsesAndMapsSkyPilotsVariables) {
   if (has_yaml.exit_code != 0) GTEST_SKIP() << "SKIPPED: python3 with the yaml module (python3-yaml) is not installed";
   sl::test::TempDir dir;
   // The task's fields, and its run script written out.
-  const auto parsed = sl::test::run(
-      {python, "-c",
-       "import sys, yaml\n"
-       "d = yaml.safe_load(open(sys.argv[1]))\n"
-       "assert isinstance(d['num_nodes'], int) and d['num_nodes'] >= 1, 'num_nodes'\n"
-       "assert 'accelerators' in d['resources'], 'resources.accelerators'\n"
-       "assert any(str(k).endswith('.env') for k in d['file_mounts']), '.env mounted'\n"
-       "assert 'MASTER_PORT' in d['envs'], 'envs.MASTER_PORT'\n"
-       "assert 'tools/setup' in d['setup'], 'setup runs tools/setup'\n"
-       "open(sys.argv[2], 'w').write(d['run'])\n",
-       recipe.string(), (dir / "run.sh").string()});
+  const auto parsed = sl::test::run({python, "-c",
+                                     "import sys, yaml\n"
+                                     "d = yaml.safe_load(open(sys.argv[1]))\n"
+                                     "assert isinstance(d['num_nodes'], int) and d['num_nodes'] >= 1, 'num_nodes'\n"
+                                     "assert 'accelerators' in d['resources'], 'resources.accelerators'\n"
+                                     "assert any(str(k).endswith('.env') for k in d['file_mounts']), '.env mounted'\n"
+                                     "assert 'MASTER_PORT' in d['envs'], 'envs.MASTER_PORT'\n"
+                                     "assert 'tools/setup' in d['setup'], 'setup runs tools/setup'\n"
+                                     "open(sys.argv[2], 'w').write(d['run'])\n",
+                                     recipe.string(), (dir / "run.sh").string()});
   ASSERT_EQ(parsed.exit_code, 0) << parsed.err;
   const std::string run = sl::test::read_file(dir / "run.sh");
   expect_named_commands_exist(sl::test::read_file(recipe), "deploy/skypilot.yaml");

@@ -43,18 +43,17 @@ Overloaded(Fs...) -> Overloaded<Fs...>;
 
 JobResult run_finetuning_job(const FinetuningJobCfg& cfg, const std::filesystem::path& dataset_path,
                              const std::filesystem::path& output_path, const RunOptions& options) {
-  return std::visit(Overloaded{[&](const OpenAIFinetuningJob& job) {
-                                 if (options.local.push_to_hub)
-                                   throw UsageError(
-                                       "--push_to_hub applies to local \"lora\" jobs; an OpenAI job's model "
-                                       "stays on the OpenAI server");
-                                 return run_openai_job(job, dataset_path, output_path, job_client(job.source_model),
-                                                       options.poll);
-                               },
-                               [&](const LocalFinetuningJob& job) {
-                                 return run_local_job(job, dataset_path, output_path, options.local);
-                               }},
-                    cfg);
+  return std::visit(
+      Overloaded{
+          [&](const OpenAIFinetuningJob& job) {
+            if (options.local.push_to_hub)
+              throw UsageError(
+                  "--push_to_hub applies to local \"lora\" jobs; an OpenAI job's model "
+                  "stays on the OpenAI server");
+            return run_openai_job(job, dataset_path, output_path, job_client(job.source_model), options.poll);
+          },
+          [&](const LocalFinetuningJob& job) { return run_local_job(job, dataset_path, output_path, options.local); }},
+      cfg);
 }
 
 CancelResult cancel_finetuning_job(const std::filesystem::path& output_path) {
