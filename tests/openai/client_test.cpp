@@ -263,6 +263,21 @@ TEST(OpenAIClient, RetriesRunOutWithAClearError) {
   EXPECT_EQ(server.stats()["requests"]["POST /v1/chat/completions"]["500"], 3);
 }
 
+TEST(OpenAIClient, OversizedResponseStopsTheTransferAndIsNotRetried) {
+  MockServer server;
+  ClientConfig c = fast_config(server.base_url(), 1);
+  c.max_response_bytes = 64;  // a chat completion of the mock is several hundred bytes
+  Client client(c);
+  auto e = http_error([&] { run_batch(client, 1); });
+  EXPECT_EQ(std::string(e.what()), "POST " + server.base_url() +
+                                       "/chat/completions: the response is over the limit of 64 bytes "
+                                       "(ClientConfig::max_response_bytes)");
+  EXPECT_EQ(server.stats()["requests"]["POST /v1/chat/completions"]["200"], 1);  // asked once
+  c.max_response_bytes = 1 << 20;  // the same request passes under a limit it fits
+  Client roomy(c);
+  EXPECT_EQ(run_batch(roomy, 1), std::vector<int>{1});
+}
+
 TEST(OpenAIClient, RateLimitRetriesAreBoundedByTime) {
   MockServer server({"--rate-limit-rpm", "1"});  // the second request must wait about a minute
   ClientConfig c = fast_config(server.base_url(), 1);

@@ -6,6 +6,7 @@
 // models that name their own server (docs/endpoints.md).
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <vector>
@@ -48,6 +49,10 @@ struct ClientConfig {
   // Limit for one attempt, from connect to the last byte of the response.
   double request_timeout_s = 600.0;
   RetrySettings retry;
+  // Largest response body accepted (a server's answer is untrusted input): a longer one stops the
+  // transfer and fails the request without retrying, before it can fill the memory. Default:
+  // the JSON document limit (sl/core/json_limits.hpp), which the body must pass anyway.
+  std::size_t max_response_bytes = std::size_t{256} << 20;
   // Name of the completion-length field in chat requests: "max_completion_tokens" (OpenAI's
   // current name) or "max_tokens" (older OpenAI-compatible servers).
   std::string max_tokens_field = "max_completion_tokens";

@@ -54,10 +54,17 @@ struct Attempt {
   curl_mime* mime = nullptr;
   HttpResponse response;
   char error_buffer[CURL_ERROR_SIZE] = {};
+  std::size_t max_body = 0;     // ClientConfig::max_response_bytes
+  bool body_too_large = false;  // the transfer was stopped at max_body
 };
 
 std::size_t on_body(char* data, std::size_t size, std::size_t n, void* user) {
-  static_cast<Attempt*>(user)->response.body.append(data, size * n);
+  auto* a = static_cast<Attempt*>(user);
+  if (a->response.body.size() + size * n > a->max_body) {
+    a->body_too_large = true;
+    return 0;  // curl stops the transfer (CURLE_WRITE_ERROR)
+  }
+  a->response.body.append(data, size * n);
   return size * n;
 }
 
@@ -248,6 +255,8 @@ struct Transport::Impl {
   void start_transfer(Attempt& a, std::size_t server) {
     a.response = HttpResponse{};
     a.error_buffer[0] = '\0';
+    a.max_body = config.max_response_bytes;
+    a.body_too_large = false;
     if (a.attempts == 0) a.first_start = Clock::now();
     ++a.attempts;
     a.start_seq = ++stats.attempts;
@@ -417,6 +426,13 @@ class Run {
       decision = classify_response(a->response, impl_.config.retry);
       what = "HTTP " + std::to_string(status) + " from " + a->url + ": " +
              redact(server_message(a->response), impl_.config.api_key);
+    } else if (a->body_too_large) {
+      // Not retried: the same server would send the same answer again.
+      decision = RetryDecision{};
+      decision.reason = "response_too_large";
+      what = std::string(to_string(a->request.method)) + " " + a->url + ": the response is over the limit of " +
+             std::to_string(a->max_body) + " bytes (ClientConfig::max_response_bytes)";
+      impl_.release_transfer(*a);
     } else {
       curl_off_t connect_us = 0;
       curl_easy_getinfo(a->easy, CURLINFO_CONNECT_TIME_T, &connect_us);
