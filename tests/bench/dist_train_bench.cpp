@@ -9,9 +9,6 @@
 //
 // The program starts itself as the ranks (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT set, as
 // tools/launch would); rank 0 prints one RESULT line, which the first process reads.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -32,6 +29,8 @@
 #include "sl/local/runtime/model/architectures/registry.hpp"
 #include "sl/local/runtime/model/causal_lm.hpp"
 #include "sl/local/runtime/train/trainer.hpp"
+#include "test_support.hpp"
+#include "torch_bench_support.hpp"
 
 namespace {
 
@@ -39,23 +38,6 @@ using namespace sl::local;
 namespace fs = std::filesystem;
 
 const fs::path kRoot = fs::temp_directory_path() / "sl-dist-train-bench";
-
-ModelConfig bench_config() {
-  ModelConfig c;
-  c.architecture = "Qwen2ForCausalLM";
-  c.model_type = "qwen2";
-  c.vocab_size = 32000;
-  c.hidden_size = 256;
-  c.intermediate_size = 704;
-  c.num_hidden_layers = 4;
-  c.num_attention_heads = 8;
-  c.num_key_value_heads = 2;
-  c.head_dim = 32;
-  c.max_position_embeddings = 4096;
-  c.rope_theta = 10000;
-  c.tie_word_embeddings = true;
-  return c;
-}
 
 // CPU seconds of this process (all its threads): on a shared machine wall time includes waiting
 // for a core, CPU time does not.
@@ -135,18 +117,6 @@ int worker(const Options& o) {
   return 0;
 }
 
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
 struct Measured {
   double seconds_per_step, tokens_per_second, allreduce_per_step, cpu_per_step, pure_allreduce;
 };
@@ -154,8 +124,8 @@ struct Measured {
 // Starts `world` ranks of this program and reads rank 0's RESULT line.
 Measured run_ranks(const Options& o, int world) {
   const std::string self = fs::read_symlink("/proc/self/exe").string();
-  int port = free_port();
-  while (port >= 65535) port = free_port();  // the timing group uses port + 1
+  int port = sl::test::free_port();
+  while (port >= 65535) port = sl::test::free_port();  // the timing group uses port + 1
   const fs::path out = kRoot / ("result-" + std::to_string(world) + ".txt");
   std::string cmd;
   for (int r = 0; r < world; ++r) {
@@ -182,7 +152,7 @@ int measure(const Options& o) {
   fs::create_directories(kRoot);
   const fs::path model = kRoot / "qwen2-10m";
   if (!fs::exists(model / "model.safetensors")) {
-    const ModelConfig config = bench_config();
+    const ModelConfig config = sl::bench::small_qwen2_config();
     auto weights = random_weights(config, 1, 0.02);
     save_checkpoint(model, config, {weights.begin(), weights.end()});
   }

@@ -36,24 +36,6 @@ using namespace sl::local;
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-ModelConfig bench_config() {
-  ModelConfig c;
-  c.architecture = "Qwen2ForCausalLM";
-  c.model_type = "qwen2";
-  c.vocab_size = 32000;
-  c.hidden_size = 256;
-  c.intermediate_size = 704;
-  c.num_hidden_layers = 4;
-  c.num_attention_heads = 8;
-  c.num_key_value_heads = 2;
-  c.head_dim = 32;
-  c.max_position_embeddings = 4096;
-  c.rope_theta = 10000;
-  c.tie_word_embeddings = true;
-  c.eos_token_ids = {};
-  return c;
-}
-
 struct Flops {
   double layer_params;       // matmul parameters of all layers
   double attention_per_key;  // 4 x head_dim x heads x layers
@@ -80,7 +62,7 @@ int measure(const Options& o, char** argv) {
   const std::vector<int>& batches = o.batches;
   const int new_tokens = o.new_tokens, repeats = o.repeats;
   const int prompt_len = 64;
-  const ModelConfig config = bench_config();
+  const ModelConfig config = sl::bench::small_qwen2_config();
   if (!fs::exists(dir / "model.safetensors")) {
     // Written once, then measured in a fresh process so that writing does not inflate peak RSS.
     auto weights = random_weights(config, 1234, 0.02);

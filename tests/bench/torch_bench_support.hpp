@@ -1,5 +1,6 @@
 // What the libtorch benchmarks share: the machine's fp32 matmul peak, measured in the same run
-// (utilisation figures are ratios to it), and the process's memory counters.
+// (utilisation figures are ratios to it), the process's memory counters, and the ~11M-parameter
+// Qwen2 shape the runtime and distributed benchmarks run.
 #pragma once
 
 #include <torch/torch.h>
@@ -10,6 +11,8 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+
+#include "sl/local/runtime/model/model_config.hpp"
 
 namespace sl::bench {
 
@@ -41,6 +44,25 @@ inline double matmul_gflops() {
     best = std::max(best, 2.0 * 2048 * 2048 * 2048 / s / 1e9);
   }
   return best;
+}
+
+// Qwen2, hidden 256, 4 layers, 8 query / 2 KV heads, 32k vocabulary, tied embeddings: ~11M
+// parameters, small enough for CPU runs of seconds, with a real model's proportions.
+inline sl::local::ModelConfig small_qwen2_config() {
+  sl::local::ModelConfig c;
+  c.architecture = "Qwen2ForCausalLM";
+  c.model_type = "qwen2";
+  c.vocab_size = 32000;
+  c.hidden_size = 256;
+  c.intermediate_size = 704;
+  c.num_hidden_layers = 4;
+  c.num_attention_heads = 8;
+  c.num_key_value_heads = 2;
+  c.head_dim = 32;
+  c.max_position_embeddings = 4096;
+  c.rope_theta = 10000;
+  c.tie_word_embeddings = true;
+  return c;
 }
 
 }  // namespace sl::bench

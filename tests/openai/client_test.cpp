@@ -3,11 +3,9 @@
 #include "sl/openai/client.hpp"
 
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -21,6 +19,7 @@
 
 using namespace sl::openai;
 using sl::Json;
+using sl::test::free_port;
 using sl::test::MockServer;
 
 namespace {
@@ -72,18 +71,6 @@ sl::HttpError http_error(Fn fn) {
   }
   ADD_FAILURE() << "expected sl::HttpError";
   return sl::HttpError(-1, "");
-}
-
-int free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);  // nothing listens there now: connections are refused
-  return ntohs(addr.sin_port);
 }
 
 }  // namespace

@@ -52,6 +52,10 @@ std::vector<Json> read_jsonl(const std::filesystem::path& path);
 // A JSON file, parsed.
 Json read_json(const std::filesystem::path& path);
 
+// A loopback TCP port the kernel says is free now (the probing socket is closed before
+// returning, so nothing listens there: connections are refused until someone binds it).
+int free_port();
+
 }  // namespace sl::test
 
 // Skips the current test with a visible message when the reference vectors are absent.

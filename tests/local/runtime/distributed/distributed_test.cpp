@@ -27,23 +27,11 @@ namespace {
 
 namespace fs = std::filesystem;
 using sl::Json;
+using sl::test::free_port;
 using sl::test::Process;
 using sl::test::ProcessResult;
 using sl::test::TempDir;
 using Clock = std::chrono::steady_clock;
-
-// A port the kernel says is free now (the listening socket is closed before returning).
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
 
 // The variables a launcher sets for rank `rank` of `world`, one compute thread each, and a
 // timeout that keeps a broken test short.
